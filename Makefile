@@ -1,0 +1,48 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+export DATABASE_URL ?= sqlite+aiosqlite:///./data/stepbot.db
+
+.PHONY: run test lint pytest bench package migrate check-config clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## make run: migrate a SQLite file under ./data and start the bot on 127.0.0.1:3978 (local mode, no Azure needed)
+run: $(STAMP)
+	mkdir -p data
+	STEPBOT_LOCAL_MODE=$${STEPBOT_LOCAL_MODE:-true} $(BIN)/stepbot migrate
+	STEPBOT_LOCAL_MODE=$${STEPBOT_LOCAL_MODE:-true} $(BIN)/stepbot serve
+
+## make test: lint, type-check, layering, then the whole suite
+test: $(STAMP) lint pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/turns.py $(BENCH_ARGS)
+
+package: $(STAMP)
+	$(BIN)/stepbot package
+
+migrate: $(STAMP)
+	mkdir -p data
+	$(BIN)/stepbot migrate
+
+check-config: $(STAMP)
+	$(BIN)/stepbot check-config
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

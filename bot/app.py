@@ -1,0 +1,285 @@
+"""The aiohttp application: /api/messages (authenticated before the adapter), /healthz, /readyz."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from botbuilder.core import InvokeResponse
+from botbuilder.core.serializer_helper import serializer_helper
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity
+from botframework.connector.auth import (
+    AuthenticateRequestResult,
+    AuthenticationConstants,
+    BotFrameworkAuthentication,
+    ClaimsIdentity,
+    ConnectorFactory,
+)
+
+from bot import activities
+from bot.auth import AuthError, BotFrameworkTokenValidator, SigningKeyCache
+from bot.credentials import BOT_FRAMEWORK_SCOPE, CachedConnectorFactory
+from bot.graph import GraphClient
+from bot.handler import StepBot
+from bot.outbox_sender import OutboxSender
+from bot.outbox_worker import OutboxWorker
+from bot.roles import RoleDirectory
+from bot.settings import Settings
+from dialogs.catalogue import build_router
+from dialogs.turn import Services
+from domain.profiles import PolicyProfile
+from domain.roles import Role
+from storage.database import create_engine, ping, session_factory
+from storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 256 * 1024
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class _OwnAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
+    """The adapter's authentication: requests are authenticated before it, so it only hands out connectors."""
+
+    def __init__(self, connectors: ConnectorFactory) -> None:
+        self._connectors = connectors
+
+    async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
+        raise PermissionError("requests are authenticated before the adapter")
+
+    async def authenticate_streaming_request(self, auth_header: str, channel_id_header: str) -> Any:
+        raise PermissionError("streaming is not supported")
+
+    def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
+        return self._connectors
+
+    async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> None:
+        # The bot uses no user sign-in; skipping this saves a client per turn.
+        return None
+
+
+@dataclass
+class Runtime:
+    """Everything built at start-up, kept on the app for the handlers and the tests."""
+
+    settings: Settings
+    profile: PolicyProfile
+    services: Services
+    bot: StepBot
+    adapter: CloudAdapter
+    connectors: CachedConnectorFactory
+    validator: BotFrameworkTokenValidator | None
+    keys: SigningKeyCache | None
+    worker: OutboxWorker
+    http: aiohttp.ClientSession
+    scheduler: AsyncIOScheduler | None
+    engine: Any
+    roles: RoleDirectory
+
+
+RUNTIME = web.AppKey("runtime", Runtime)
+
+
+def _bad_request(reason: str) -> web.Response:
+    return web.json_response({"error": reason}, status=400)
+
+
+async def _read_activity(request: web.Request) -> Activity | web.Response:
+    if request.content_type != "application/json":
+        return _bad_request("Content-Type must be application/json")
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        return web.json_response({"error": "body too large"}, status=413)
+    raw = await request.read()
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return _bad_request("body is not JSON")
+    if not isinstance(body, dict):
+        return _bad_request("body is not an activity")
+    conversation = body.get("conversation")
+    if not isinstance(conversation, dict) or not conversation.get("id"):
+        return _bad_request("activity has no conversation")
+    if not isinstance(body.get("serviceUrl"), str) or not body["serviceUrl"]:
+        return _bad_request("activity has no serviceUrl")
+    if not isinstance(body.get("type"), str) or not body["type"]:
+        return _bad_request("activity has no type")
+    try:
+        activity = Activity().deserialize(body)
+    except Exception:  # noqa: BLE001 - msrest raises assorted errors for a malformed activity
+        return _bad_request("activity could not be read")
+    return activity
+
+
+async def messages(request: web.Request) -> web.StreamResponse:
+    runtime = request.app[RUNTIME]
+    settings = runtime.settings
+    read = await _read_activity(request)
+    if isinstance(read, web.Response):
+        return read
+    activity = read
+
+    claims: dict[str, Any] = {}
+    if runtime.validator is not None:
+        try:
+            caller = await runtime.validator.validate(
+                request.headers.get("Authorization"),
+                channel_id=activity.channel_id or "",
+                service_url=activity.service_url,
+            )
+        except AuthError as exc:
+            log.info("refused a request: %s", exc)
+            return web.json_response({"error": "unauthorized"}, status=401)
+        claims = caller.claims
+
+    if activity.channel_id != "msteams":
+        return web.json_response({"error": "only Microsoft Teams is served"}, status=403)
+    if not settings.tenant_allowed(activities.tenant_of(activity)):
+        return web.json_response({"error": "tenant not allowed"}, status=403)
+
+    auth = AuthenticateRequestResult()
+    auth.audience = BOT_FRAMEWORK_SCOPE
+    auth.claims_identity = ClaimsIdentity(
+        claims
+        or {
+            AuthenticationConstants.AUDIENCE_CLAIM: settings.app_id,
+            AuthenticationConstants.APP_ID_CLAIM: settings.app_id,
+        },
+        True,
+    )
+    auth.caller_id = "urn:botframework:azure"
+    auth.connector_factory = runtime.connectors
+    invoke: InvokeResponse | None = await runtime.adapter.process_activity(auth, activity, runtime.bot.on_turn)
+    if invoke is not None:
+        return web.json_response(data=serializer_helper(invoke.body), status=invoke.status)
+    return web.Response(status=201)
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    database = await ping(runtime.engine)
+    keys = runtime.keys is None or bool(runtime.keys.key_ids)
+    status = 200 if database and keys else 503
+    return web.json_response({"database": database, "signing_keys": keys}, status=status)
+
+
+async def _on_turn_error(context: Any, error: Exception) -> None:
+    """Last resort for a failure outside a dialog (the handler guards dialogs itself)."""
+    from botbuilder.core import CardFactory, MessageFactory
+
+    from cards.common import render_apology
+
+    correlation = uuid.uuid4().hex[:12]
+    log.error(
+        "turn failed outside a dialog",
+        exc_info=(type(error), error, error.__traceback__),
+        extra={"correlation_id": correlation},
+    )
+    if context.activity.type == "message":
+        try:
+            apology = CardFactory.adaptive_card(render_apology(correlation))
+            await context.send_activity(MessageFactory.attachment(apology))
+        except Exception:  # noqa: BLE001 - the apology itself failing must not raise again
+            log.warning("could not send the apology", extra={"correlation_id": correlation})
+
+
+def build_services(
+    settings: Settings, profile: PolicyProfile, uow: UnitOfWorkFactory, capabilities: Any, roles: RoleDirectory
+) -> Services:
+    return Services(
+        uow=uow,
+        profile=profile,
+        local_mode=settings.local_mode,
+        admin_contact=settings.admin_contact,
+        channels=settings.channels(),
+        admin_object_ids=tuple(roles.holders_of(Role.ADMINISTRATOR)),
+        capabilities_for=capabilities,
+    )
+
+
+def create_app(
+    settings: Settings,
+    profile: PolicyProfile,
+    *,
+    clock: Callable[[], datetime] = system_clock,
+    run_scheduler: bool = True,
+) -> web.Application:
+    """Build the app; start-up opens the database, fetches signing keys and starts the outbox tick."""
+    problem = settings.startup_problem()
+    if problem:
+        raise RuntimeError(problem)
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+
+    async def lifecycle(app: web.Application) -> Any:
+        http = aiohttp.ClientSession()
+        engine = create_engine(settings.database_url)
+        uow = UnitOfWorkFactory(session_factory(engine))
+        graph = GraphClient(settings, http) if settings.graph_enabled else None
+        roles = RoleDirectory(settings, graph)
+        router = build_router()
+        services = build_services(settings, profile, uow, router.capabilities_for, roles)
+        connectors = CachedConnectorFactory(settings)
+        adapter = CloudAdapter(_OwnAuthentication(connectors))
+        adapter.on_turn_error = _on_turn_error
+        bot = StepBot(services, router, roles, clock)
+        keys: SigningKeyCache | None = None
+        validator: BotFrameworkTokenValidator | None = None
+        refresher: asyncio.Task[None] | None = None
+        if settings.has_credentials:
+            keys = SigningKeyCache(settings.openid_metadata_url, http, settings.http_timeout_seconds)
+            await keys.refresh(force=True)
+            validator = BotFrameworkTokenValidator(settings.app_id, keys)
+            refresher = asyncio.create_task(keys.run_periodic_refresh())
+        worker = OutboxWorker(services, OutboxSender(services, connectors), clock, settings.outbox_batch)
+        scheduler: AsyncIOScheduler | None = None
+        if run_scheduler:
+            scheduler = AsyncIOScheduler(timezone=settings.time_zone)
+            scheduler.add_job(
+                worker.tick, "interval", seconds=settings.outbox_tick_seconds, max_instances=1, coalesce=True
+            )
+            scheduler.start()
+        app[RUNTIME] = Runtime(
+            settings=settings,
+            profile=profile,
+            services=services,
+            bot=bot,
+            adapter=adapter,
+            connectors=connectors,
+            validator=validator,
+            keys=keys,
+            worker=worker,
+            http=http,
+            scheduler=scheduler,
+            engine=engine,
+            roles=roles,
+        )
+        yield
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        if refresher is not None:
+            refresher.cancel()
+        await connectors.close()
+        await http.close()
+        await engine.dispose()
+
+    app.cleanup_ctx.append(lifecycle)
+    return app

@@ -1,0 +1,60 @@
+"""A small Microsoft Graph client: app-only tokens from msal, aiohttp calls to a configurable base URL."""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from typing import Any
+
+import aiohttp
+
+from bot.credentials import AppTokenSource, build_msal_app
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+GRAPH_SCOPE = "https://graph.microsoft.com/.default"
+
+
+class GraphError(Exception):
+    """Graph answered with an error or could not be reached."""
+
+
+def ssl_context(ca_bundle: str) -> ssl.SSLContext | bool:
+    if not ca_bundle:
+        return True
+    return ssl.create_default_context(cafile=ca_bundle)
+
+
+class GraphClient:
+    def __init__(self, settings: Settings, session: aiohttp.ClientSession) -> None:
+        self._base = settings.graph_base_url.rstrip("/")
+        self._session = session
+        self._ssl = ssl_context(settings.ca_bundle)
+        self._timeout = aiohttp.ClientTimeout(total=settings.http_timeout_seconds)
+        tenant = settings.app_tenant_id or "organizations"
+        self._tokens = AppTokenSource(lambda: build_msal_app(settings, tenant), GRAPH_SCOPE)
+
+    async def _request(self, method: str, path: str, json: Any = None) -> Any:
+        token = await self._tokens.token()
+        try:
+            async with self._session.request(
+                method,
+                f"{self._base}{path}",
+                json=json,
+                headers={"Authorization": f"Bearer {token}"},
+                ssl=self._ssl,
+                timeout=self._timeout,
+            ) as resp:
+                if resp.status >= 400:
+                    raise GraphError(f"Graph {method} {path.split('?')[0]} answered {resp.status}")
+                if resp.status == 204:
+                    return None
+                return await resp.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise GraphError(f"Graph {method} unreachable: {type(exc).__name__}") from exc
+
+    async def member_groups(self, object_id: str) -> set[str]:
+        """Every group the user belongs to, directly or through nesting."""
+        body = await self._request("POST", f"/users/{object_id}/getMemberGroups", {"securityEnabledOnly": False})
+        return {str(g) for g in body.get("value", [])}

@@ -1,0 +1,146 @@
+"""Carries out one outbox row: sends, creates a chat from the roster, updates a card, or runs a job."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from botbuilder.core import CardFactory, MessageFactory
+from botbuilder.schema import Activity, ChannelAccount, ConversationParameters
+from msrest.exceptions import ClientRequestError, HttpOperationError
+
+from bot.credentials import CachedConnectorFactory
+from dialogs.jobs import find_job
+from dialogs.turn import Services
+from domain.messaging import ConversationKind, ConversationRef, OutboxKind, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a send ended: done (with a result to keep), retry later, or give up."""
+
+    done: bool
+    result: dict[str, Any] | None = None
+    retry_after_seconds: float | None = None
+    error: str = ""
+
+
+class Undeliverable(Exception):
+    """Nowhere to send this row: no reference, or the bot was removed."""
+
+
+def _activity(payload: dict[str, Any]) -> Activity:
+    card = payload.get("card")
+    if card:
+        activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
+        if payload.get("summary"):
+            activity.summary = payload["summary"]
+        return activity
+    return MessageFactory.text(str(payload.get("text", "")))
+
+
+class OutboxSender:
+    def __init__(self, services: Services, connectors: CachedConnectorFactory) -> None:
+        self._services = services
+        self._connectors = connectors
+
+    async def _conversation(self, conversation_id: str) -> ConversationRef:
+        async with self._services.uow() as uow:
+            ref = await uow.conversations.conversation(conversation_id)
+        if ref is None:
+            raise Undeliverable(f"no stored reference for conversation {conversation_id[:24]}")
+        if ref.status != "active":
+            raise Undeliverable(f"the bot is {ref.status} from that conversation")
+        return ref
+
+    async def _personal_chat(self, tenant_id: str, object_id: str, now: datetime) -> ConversationRef:
+        async with self._services.uow() as uow:
+            ref = await uow.conversations.personal_chat(tenant_id, object_id)
+            if ref is not None:
+                return ref
+            # Never spoke to the bot: find the person in a team roster and open a chat.
+            known = await uow.conversations.person_anywhere(tenant_id, object_id)
+            if known is None:
+                known = await uow.conversations.any_team(tenant_id)
+                user_id_known = False
+            else:
+                user_id_known = bool(known.user_id)
+        if known is None:
+            raise Undeliverable("the person has no chat with the bot and is in no known team")
+        client = await self._connectors.create(known.service_url)
+        user_id = known.user_id if user_id_known else ""
+        if not user_id and known.team_id:
+            members = await client.conversations.get_conversation_members(known.team_id)
+            match = next((m for m in members if getattr(m, "aad_object_id", None) == object_id), None)
+            if match is None:
+                raise Undeliverable("the person is not on the team roster")
+            user_id = match.id
+        if not user_id:
+            raise Undeliverable("no Teams id for the person")
+        params = ConversationParameters(
+            is_group=False,
+            bot=ChannelAccount(id=known.bot_id),
+            members=[ChannelAccount(id=user_id)],
+            tenant_id=tenant_id,
+            channel_data={"tenant": {"id": tenant_id}},
+        )
+        created = await client.conversations.create_conversation(params)
+        ref = ConversationRef(
+            tenant_id=tenant_id,
+            kind=ConversationKind.PERSONAL,
+            conversation_id=created.id,
+            service_url=known.service_url,
+            object_id=object_id,
+            user_id=user_id,
+            bot_id=known.bot_id,
+        )
+        async with self._services.uow() as uow:
+            await uow.conversations.remember(ref, now)
+        return ref
+
+    async def deliver(self, message: OutboxMessage, now: datetime) -> Outcome:
+        try:
+            return await self._deliver(message, now)
+        except Undeliverable as exc:
+            return Outcome(done=False, error=str(exc))
+        except HttpOperationError as exc:
+            status = getattr(exc.response, "status_code", 0) or 0
+            if status == 429 or status >= 500:
+                retry_after = 0.0
+                headers = getattr(exc.response, "headers", {}) or {}
+                try:
+                    retry_after = float(headers.get("Retry-After", 0))
+                except (TypeError, ValueError):
+                    retry_after = 0.0
+                return Outcome(done=False, retry_after_seconds=max(retry_after, 1.0), error=f"HTTP {status}")
+            return Outcome(done=False, error=f"HTTP {status}")
+        except (ClientRequestError, TimeoutError, OSError) as exc:
+            return Outcome(done=False, retry_after_seconds=5.0, error=type(exc).__name__)
+
+    async def _deliver(self, message: OutboxMessage, now: datetime) -> Outcome:
+        payload = message.payload
+        if message.kind is OutboxKind.JOB:
+            name = str(payload.get("job", ""))
+            job = find_job(name)
+            if job is None:
+                return Outcome(done=False, error=f"unknown job {name!r}")
+            await job(self._services, payload, now)
+            return Outcome(done=True)
+        if message.kind is OutboxKind.SEND_TO_PERSON:
+            ref = await self._personal_chat(str(payload["tenant_id"]), str(payload["object_id"]), now)
+        else:
+            ref = await self._conversation(str(payload["conversation_id"]))
+        client = await self._connectors.create(ref.service_url)
+        activity = _activity(payload)
+        if message.kind is OutboxKind.UPDATE_CARD:
+            activity.id = str(payload["activity_id"])
+            await client.conversations.update_activity(ref.conversation_id, activity.id, activity)
+            return Outcome(done=True, result={"activity_id": activity.id})
+        response = await client.conversations.send_to_conversation(ref.conversation_id, activity)
+        return Outcome(
+            done=True, result={"activity_id": getattr(response, "id", None), "conversation_id": ref.conversation_id}
+        )

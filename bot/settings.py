@@ -1,0 +1,142 @@
+"""Deployment configuration from environment variables (and an optional .env), validated by pydantic."""
+
+from __future__ import annotations
+
+import ipaddress
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.roles import Role
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BOT_FRAMEWORK_OPENID = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+
+
+class AppType(StrEnum):
+    SINGLE_TENANT = "SingleTenant"
+    MULTI_TENANT = "MultiTenant"
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name, name.lower())
+
+
+class Settings(BaseSettings):
+    """Every variable is documented in README.md; `stepbot check-config` prints them, secrets masked."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    # The bot's Entra app registration.
+    app_id: str = Field("", validation_alias=_env("MICROSOFT_APP_ID"))
+    app_password: str = Field("", validation_alias=_env("MICROSOFT_APP_PASSWORD"), repr=False)
+    app_certificate_path: str = Field("", validation_alias=_env("MICROSOFT_APP_CERTIFICATE_PATH"))
+    app_certificate_thumbprint: str = Field("", validation_alias=_env("MICROSOFT_APP_CERTIFICATE_THUMBPRINT"))
+    app_tenant_id: str = Field("", validation_alias=_env("MICROSOFT_APP_TENANT_ID"))
+    app_type: AppType = Field(AppType.SINGLE_TENANT, validation_alias=_env("MICROSOFT_APP_TYPE"))
+
+    database_url: str = Field(
+        "sqlite+aiosqlite:///./data/stepbot.db", validation_alias=_env("DATABASE_URL")
+    )
+
+    # Serving.
+    local_mode: bool = Field(False, validation_alias=_env("STEPBOT_LOCAL_MODE"))
+    host: str = Field("127.0.0.1", validation_alias=_env("STEPBOT_HOST"))
+    port: int = Field(3978, ge=1, le=65535, validation_alias=_env("STEPBOT_PORT"))
+    log_level: str = Field("INFO", validation_alias=_env("STEPBOT_LOG_LEVEL"))
+    migrate_on_start: bool = Field(False, validation_alias=_env("STEPBOT_MIGRATE_ON_START"))
+
+    # Who may talk to the bot.
+    allowed_tenants: list[str] = Field(default_factory=list, validation_alias=_env("STEPBOT_ALLOWED_TENANTS"))
+    roles: dict[Role, list[str]] = Field(default_factory=dict, validation_alias=_env("STEPBOT_ROLES"))
+    role_cache_seconds: int = Field(300, ge=0, validation_alias=_env("STEPBOT_ROLE_CACHE_SECONDS"))
+    admin_contact: str = Field(
+        "Ask your administrator to give you a role in the bot.", validation_alias=_env("STEPBOT_ADMIN_CONTACT")
+    )
+
+    # Where the bot posts.
+    coordinators_channel_id: str = Field("", validation_alias=_env("STEPBOT_COORDINATORS_CHANNEL_ID"))
+    front_door_channel_id: str = Field("", validation_alias=_env("STEPBOT_FRONT_DOOR_CHANNEL_ID"))
+    managers_channel_id: str = Field("", validation_alias=_env("STEPBOT_MANAGERS_CHANNEL_ID"))
+    admins_channel_id: str = Field("", validation_alias=_env("STEPBOT_ADMINS_CHANNEL_ID"))
+
+    # Policy.
+    time_zone: str = Field("Europe/London", validation_alias=_env("STEPBOT_TIME_ZONE"))
+    profile: str = Field("redcar", validation_alias=_env("STEPBOT_PROFILE"))
+    profiles_dir: Path = Field(REPO_ROOT / "profiles", validation_alias=_env("STEPBOT_PROFILES_DIR"))
+
+    # Microsoft endpoints (overridden only by the tests' local fakes or a sovereign cloud).
+    openid_metadata_url: str = Field(BOT_FRAMEWORK_OPENID, validation_alias=_env("STEPBOT_OPENID_METADATA_URL"))
+    authority_host: str = Field(
+        "https://login.microsoftonline.com", validation_alias=_env("STEPBOT_AUTHORITY_HOST")
+    )
+    graph_base_url: str = Field("", validation_alias=_env("STEPBOT_GRAPH_BASE_URL"))
+    ca_bundle: str = Field("", validation_alias=_env("STEPBOT_CA_BUNDLE"))
+
+    # Outbound behaviour.
+    http_timeout_seconds: float = Field(10.0, gt=0, le=120, validation_alias=_env("STEPBOT_HTTP_TIMEOUT_SECONDS"))
+    outbox_tick_seconds: float = Field(5.0, gt=0, le=3600, validation_alias=_env("STEPBOT_OUTBOX_TICK_SECONDS"))
+    outbox_batch: int = Field(50, ge=1, le=1000, validation_alias=_env("STEPBOT_OUTBOX_BATCH"))
+
+    @field_validator("allowed_tenants", mode="before")
+    @classmethod
+    def _split_tenants(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [t.strip() for t in value.split(",") if t.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _credentials_make_sense(self) -> Settings:
+        if self.app_id and not (self.app_password or self.app_certificate_path):
+            raise ValueError("MICROSOFT_APP_ID is set but neither MICROSOFT_APP_PASSWORD nor a certificate is")
+        if self.app_certificate_path and not self.app_certificate_thumbprint:
+            raise ValueError("MICROSOFT_APP_CERTIFICATE_PATH needs MICROSOFT_APP_CERTIFICATE_THUMBPRINT")
+        if self.app_id and self.app_type is AppType.SINGLE_TENANT and not self.app_tenant_id:
+            raise ValueError("a SingleTenant bot needs MICROSOFT_APP_TENANT_ID")
+        return self
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.app_id)
+
+    @property
+    def graph_enabled(self) -> bool:
+        return bool(self.graph_base_url and self.app_id)
+
+    @property
+    def binds_loopback_only(self) -> bool:
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+    def startup_problem(self) -> str | None:
+        """Why the service must not start as configured, or None."""
+        if not self.has_credentials:
+            if not self.local_mode:
+                return (
+                    "no MICROSOFT_APP_ID: set the bot's credentials, or STEPBOT_LOCAL_MODE=true "
+                    "to run unauthenticated on 127.0.0.1"
+                )
+            if not self.binds_loopback_only:
+                return f"local mode without credentials binds to 127.0.0.1 only, not {self.host}"
+        return None
+
+    def channels(self) -> dict[str, str]:
+        named = {
+            "coordinators": self.coordinators_channel_id,
+            "front_door": self.front_door_channel_id,
+            "managers": self.managers_channel_id,
+            "admins": self.admins_channel_id,
+        }
+        return {k: v for k, v in named.items() if v}
+
+    def tenant_allowed(self, tenant_id: str | None) -> bool:
+        """Fail closed: outside local mode an empty allow-list lets nobody in."""
+        if not self.allowed_tenants:
+            return self.local_mode
+        return bool(tenant_id) and tenant_id in self.allowed_tenants

@@ -1,0 +1,1 @@
+"""Adaptive Card 1.5 builders: data in, card JSON out; no I/O."""

@@ -1,0 +1,69 @@
+"""Queue notices through the outbox, in the caller's transaction: to a person, a channel or a card."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from dialogs.turn import Card
+from domain.messaging import OutboxKind, OutboxMessage
+from storage.uow import UnitOfWork
+
+
+async def notify_person(
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    object_id: str,
+    card: Card,
+    now: datetime,
+    due_at: datetime | None = None,
+    dedupe_key: str | None = None,
+    summary: str = "",
+) -> None:
+    """A card to someone's personal chat; the sender creates the chat from the roster if need be."""
+    await uow.outbox.add(
+        OutboxMessage(
+            kind=OutboxKind.SEND_TO_PERSON,
+            payload={"tenant_id": tenant_id, "object_id": object_id, "card": card, "summary": summary},
+            due_at=due_at or now,
+            dedupe_key=dedupe_key,
+        ),
+        now,
+    )
+
+
+async def post_to_conversation(
+    uow: UnitOfWork,
+    *,
+    conversation_id: str,
+    card: Card,
+    now: datetime,
+    due_at: datetime | None = None,
+    dedupe_key: str | None = None,
+    summary: str = "",
+    track: str | None = None,
+) -> None:
+    """A card into a channel or chat; `track` names the record whose card it is, to update it later."""
+    await uow.outbox.add(
+        OutboxMessage(
+            kind=OutboxKind.SEND_TO_CONVERSATION,
+            payload={"conversation_id": conversation_id, "card": card, "summary": summary, "track": track},
+            due_at=due_at or now,
+            dedupe_key=dedupe_key,
+        ),
+        now,
+    )
+
+
+async def update_card(
+    uow: UnitOfWork, *, conversation_id: str, activity_id: str, card: Card, now: datetime
+) -> None:
+    """Replace a card already posted, so everyone sees the new state (not only the clicker)."""
+    await uow.outbox.add(
+        OutboxMessage(
+            kind=OutboxKind.UPDATE_CARD,
+            payload={"conversation_id": conversation_id, "activity_id": activity_id, "card": card},
+            due_at=now,
+        ),
+        now,
+    )

@@ -1,0 +1,1 @@
+"""Pure rules of step up / step down: no I/O, no framework."""

@@ -1,0 +1,106 @@
+"""The typed SQLAlchemy tables (classes named ...Row); repositories map them to domain objects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import UTCDateTime
+
+BigIntId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ConversationRefRow(Base):
+    """Where the bot can reach a person or a channel, kept from installs and every activity."""
+
+    __tablename__ = "conversation_refs"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "object_id", name="uq_conversation_refs_conv_person"),
+        Index("ix_conversation_refs_person", "tenant_id", "object_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    # Entra object id of the person; "" for a channel or group chat reference.
+    object_id: Mapped[str] = mapped_column(String(64), default="")
+    kind: Mapped[str] = mapped_column(String(16))  # personal | channel | groupChat
+    conversation_id: Mapped[str] = mapped_column(String(512))
+    service_url: Mapped[str] = mapped_column(String(512))
+    channel_id: Mapped[str] = mapped_column(String(32), default="msteams")
+    bot_id: Mapped[str] = mapped_column(String(128), default="")
+    user_id: Mapped[str] = mapped_column(String(256), default="")  # the person's 29: id for this bot
+    team_id: Mapped[str] = mapped_column(String(256), default="")
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | uninstalled | removed
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DraftRow(Base):
+    """A multi-step card flow's state, so it survives restarts and works across replicas."""
+
+    __tablename__ = "drafts"
+    __table_args__ = (UniqueConstraint("tenant_id", "object_id", "flow", name="uq_drafts_owner_flow"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    object_id: Mapped[str] = mapped_column(String(64))
+    flow: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OutboxRow(Base):
+    """A side effect to carry out (a message, a card update, a job), written with its cause."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "due_at"),
+        UniqueConstraint("dedupe_key", name="uq_outbox_dedupe_key"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sending|sent|dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    dedupe_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class AuditEventRow(Base):
+    """Who did what, when, from which card: every change and every read of a case's detail."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_record", "record_type", "record_id"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    actor_object_id: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    record_type: Mapped[str] = mapped_column(String(64), default="")
+    record_id: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ProcessedActionRow(Base):
+    """A card action already carried out: a double click or a replayed invoke acts once."""
+
+    __tablename__ = "processed_actions"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    verb: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,214 @@
+"""Shared fixtures: the fakes (started once), a migrated database per kind, and a bot per test."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiohttp
+import pytest
+import trustme
+from aiohttp.test_utils import TestServer
+from sqlalchemy import text
+
+from bot.app import RUNTIME, Runtime, create_app
+from bot.profile_files import load_profile
+from bot.settings import REPO_ROOT, Settings
+from domain.roles import Role
+from storage.database import create_engine
+from storage.migrate import upgrade
+from storage.tables import Base
+from tests.harness.connector import FakeConnector
+from tests.harness.driver import TENANT, Chat, Person, TeamsDriver
+from tests.harness.entra import FakeEntraAndGraph
+from tests.harness.tokens import TokenMinter, openid_server
+
+APP_ID = "11111111-1111-4111-8111-111111111111"
+START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+# The cast: invented people, initials only.
+SOCIAL_WORKER = Person.make("S.W.")
+COORDINATOR = Person.make("E.C.")
+ADMIN = Person.make("A.D.")
+NOBODY = Person.make("N.R.")
+COORDINATORS_CHANNEL = Chat.channel("coordinators")
+
+
+class Clock:
+    """The time the app sees; tests move it on."""
+
+    def __init__(self, start: datetime = START) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> datetime:
+        self.now += timedelta(**kwargs)
+        return self.now
+
+
+# -- the fakes, once per session ------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def minter() -> TokenMinter:
+    return TokenMinter(APP_ID)
+
+
+@pytest.fixture(scope="session")
+def openid(minter: TokenMinter) -> Iterator[str]:
+    server = openid_server(minter).start()
+    yield f"{server.base_url}/v1/.well-known/openidconfiguration"
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def connector() -> Iterator[FakeConnector]:
+    fake = FakeConnector()
+    fake.server.start()
+    yield fake
+    fake.server.stop()
+
+
+@pytest.fixture(scope="session")
+def test_ca(tmp_path_factory: pytest.TempPathFactory) -> tuple[trustme.CA, str]:
+    ca = trustme.CA()
+    path = tmp_path_factory.mktemp("ca") / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return ca, str(path)
+
+
+@pytest.fixture(scope="session")
+def entra(test_ca: tuple[trustme.CA, str]) -> Iterator[FakeEntraAndGraph]:
+    fake = FakeEntraAndGraph(test_ca[0])
+    fake.server.start()
+    yield fake
+    fake.server.stop()
+
+
+# -- databases --------------------------------------------------------------------------------------
+async def _drop_everything(url: str) -> None:
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.drop_all)
+        await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    await engine.dispose()
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    return url if url.startswith("postgresql") else None
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database of each kind; PostgreSQL only where TEST_DATABASE_URL points at one."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'stepbot.db'}"
+    else:
+        found = _postgres_url()
+        if found is None:
+            if os.environ.get("CI"):
+                pytest.fail("CI needs PostgreSQL: set TEST_DATABASE_URL (.ci/run does)")
+            pytest.skip("PostgreSQL tests need TEST_DATABASE_URL=postgresql+asyncpg://... (CI sets it)")
+        url = found
+        asyncio.run(_drop_everything(url))
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+async def clean_database(database_url: str) -> AsyncIterator[str]:
+    engine = create_engine(database_url)
+    async with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            await conn.execute(table.delete())
+    await engine.dispose()
+    yield database_url
+
+
+# -- the bot under test ---------------------------------------------------------------------------------
+@dataclass
+class BotUnderTest:
+    url: str
+    runtime: Runtime
+    driver: TeamsDriver
+    clock: Clock
+    connector: FakeConnector
+
+    async def run_outbox(self) -> int:
+        return await self.runtime.worker.run_once()
+
+
+def make_settings(database_url: str, openid: str, entra: FakeEntraAndGraph, ca_path: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "app_id": APP_ID,
+        "app_password": "test-secret-not-real",
+        "app_tenant_id": TENANT,
+        "database_url": database_url,
+        "openid_metadata_url": openid,
+        "authority_host": entra.authority_host,
+        "ca_bundle": ca_path,
+        "allowed_tenants": [TENANT],
+        "roles": {
+            Role.SOCIAL_WORKER: [SOCIAL_WORKER.object_id],
+            Role.COORDINATOR: [COORDINATOR.object_id],
+            Role.ADMINISTRATOR: [ADMIN.object_id],
+        },
+        "coordinators_channel_id": COORDINATORS_CHANNEL.id,
+        "local_mode": False,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+async def start_bot(
+    clean_database: str,
+    openid: str,
+    entra: FakeEntraAndGraph,
+    connector: FakeConnector,
+    minter: TokenMinter,
+    test_ca: tuple[trustme.CA, str],
+) -> AsyncIterator[Any]:
+    """Starts a bot with the test settings (overrides by keyword); stops every bot it started."""
+    servers: list[TestServer] = []
+    sessions: list[aiohttp.ClientSession] = []
+    connector.reset()
+    entra.reset()
+
+    async def start(**overrides: Any) -> BotUnderTest:
+        settings = make_settings(clean_database, openid, entra, test_ca[1], **overrides)
+        profile = load_profile(REPO_ROOT / "profiles", settings.profile)
+        clock = Clock()
+        app = create_app(settings, profile, clock=clock, run_scheduler=False)
+        server = TestServer(app, host="127.0.0.1")
+        await server.start_server()
+        servers.append(server)
+        http = aiohttp.ClientSession()
+        sessions.append(http)
+        url = str(server.make_url("")).rstrip("/")
+        driver = TeamsDriver(url, connector, minter if settings.has_credentials else None, http)
+        return BotUnderTest(url, app[RUNTIME], driver, clock, connector)
+
+    yield start
+    for http in sessions:
+        await http.close()
+    for server in servers:
+        await server.close()
+
+
+@pytest.fixture
+async def bot(start_bot: Any) -> BotUnderTest:
+    started: BotUnderTest = await start_bot()
+    return started
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Keep tests that share a database kind together, so each kind is set up once.
+    items.sort(key=lambda item: "postgresql" in item.nodeid)
+
+
