@@ -245,7 +245,12 @@ def create_app(
         validator: BotFrameworkTokenValidator | None = None
         refresher: asyncio.Task[None] | None = None
         if settings.has_credentials:
-            keys = SigningKeyCache(settings.openid_metadata_url, http, settings.http_timeout_seconds)
+            keys = SigningKeyCache(
+                settings.openid_metadata_url,
+                http,
+                settings.http_timeout_seconds,
+                settings.signing_keys_min_refresh_seconds,
+            )
             await keys.refresh(force=True)
             validator = BotFrameworkTokenValidator(settings.app_id, keys)
             refresher = asyncio.create_task(keys.run_periodic_refresh())

@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     graph_base_url: str = Field("", validation_alias=_env("STEPBOT_GRAPH_BASE_URL"))
     ca_bundle: str = Field("", validation_alias=_env("STEPBOT_CA_BUNDLE"))
 
+    signing_keys_min_refresh_seconds: float = Field(
+        30.0, ge=0, le=3600, validation_alias=_env("STEPBOT_SIGNING_KEYS_MIN_REFRESH_SECONDS")
+    )
+
     # Outbound behaviour.
     http_timeout_seconds: float = Field(10.0, gt=0, le=120, validation_alias=_env("STEPBOT_HTTP_TIMEOUT_SECONDS"))
     outbox_tick_seconds: float = Field(5.0, gt=0, le=3600, validation_alias=_env("STEPBOT_OUTBOX_TICK_SECONDS"))
