@@ -128,7 +128,8 @@ class Router:
                 command = self._commands[name]
                 if not turn.actor.holds(command.roles):
                     return self._refuse(services, command.roles)
-                return await command.handler(turn, services, text.strip()[len(name) :].strip())
+                args = " ".join(text.split()[len(name.split()) :])
+                return await command.handler(turn, services, args)
         return Reply(
             cards=[
                 render_error(

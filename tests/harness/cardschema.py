@@ -30,7 +30,36 @@ def card_errors(card: dict[str, Any]) -> list[str]:
     return [f"{'/'.join(str(p) for p in e.absolute_path)}: {e.message}" for e in _validator().iter_errors(card)]
 
 
+def _walk(node: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        out.append(node)
+        for value in node.values():
+            out.extend(_walk(value))
+    elif isinstance(node, list):
+        for value in node:
+            out.extend(_walk(value))
+    return out
+
+
+def accessibility_problems(card: dict[str, Any]) -> list[str]:
+    """Our conventions: inputs are labelled, required inputs say what is wrong, images have alt text."""
+    problems: list[str] = []
+    for element in _walk(card):
+        kind = str(element.get("type", ""))
+        if kind.startswith("Input."):
+            if not element.get("label"):
+                problems.append(f"input {element.get('id')!r} has no label")
+            if element.get("isRequired") and not element.get("errorMessage"):
+                problems.append(f"required input {element.get('id')!r} has no errorMessage")
+        if kind == "Image" and not element.get("altText"):
+            problems.append(f"image {element.get('url')!r} has no altText")
+    return problems
+
+
 def assert_valid_card(card: dict[str, Any]) -> None:
+    problems = accessibility_problems(card)
+    assert not problems, "card breaks the accessibility conventions:\n" + "\n".join(problems)
     errors = card_errors(card)
     assert not errors, "card fails the Adaptive Card 1.5 schema:\n" + "\n".join(errors[:20])
     assert card.get("version") == "1.5"

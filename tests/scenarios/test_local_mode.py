@@ -1,0 +1,60 @@
+"""Local mode: no credentials, loopback only, loud about it, and everyone holds every role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.app import create_app
+from bot.profile_files import load_profile
+from bot.settings import REPO_ROOT, Settings
+from tests.conftest import NOBODY, BotUnderTest
+from tests.harness.driver import Chat
+
+
+async def test_local_mode_needs_no_token_and_gives_every_role(start_bot: Any) -> None:
+    bot: BotUnderTest = await start_bot(app_id="", app_password="", local_mode=True, allowed_tenants=[])
+    exchange = await bot.driver.say(NOBODY, Chat.personal(NOBODY), "help")
+    assert exchange.status == 201
+    text = exchange.card_text()
+    assert "Local mode" in text
+    for title in ("Social worker", "Early Help Coordinator", "Administrator", "Head of service"):
+        assert title in text
+    # No credentials: the reply is sent without a bearer token.
+    assert exchange.sent[0].authorization == ""
+
+
+def _settings(**values: Any) -> Settings:
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def test_the_service_refuses_to_start_without_credentials_outside_local_mode() -> None:
+    settings = _settings(app_id="", local_mode=False)
+    assert "MICROSOFT_APP_ID" in (settings.startup_problem() or "")
+    with pytest.raises(RuntimeError, match="MICROSOFT_APP_ID"):
+        create_app(settings, load_profile(REPO_ROOT / "profiles", "redcar"))
+
+
+def test_local_mode_without_credentials_binds_loopback_only() -> None:
+    assert _settings(local_mode=True, host="127.0.0.1").startup_problem() is None
+    assert _settings(local_mode=True, host="::1").startup_problem() is None
+    problem = _settings(local_mode=True, host="0.0.0.0").startup_problem()
+    assert problem is not None and "127.0.0.1" in problem
+
+
+def test_credentials_lift_the_loopback_rule() -> None:
+    settings = _settings(
+        app_id="11111111-1111-4111-8111-111111111111",
+        app_password="x",
+        app_tenant_id="t",
+        host="0.0.0.0",
+    )
+    assert settings.startup_problem() is None
+
+
+def test_an_empty_tenant_list_is_open_only_in_local_mode() -> None:
+    assert _settings(local_mode=True).tenant_allowed("any-tenant")
+    assert not _settings(local_mode=False).tenant_allowed("any-tenant")
+    assert _settings(allowed_tenants="a, b").tenant_allowed("b")
+    assert not _settings(allowed_tenants="a, b").tenant_allowed("c")
