@@ -88,6 +88,19 @@ class DraftRepository:
             expires_at=now + ttl,
         )
 
+    async def consume(self, draft_id: int, version: int, now: datetime) -> Draft | None:
+        """Take the draft for its final step: exactly one caller gets it, a double click gets None."""
+        row = await self._session.scalar(
+            select(DraftRow).where(DraftRow.id == draft_id, DraftRow.version == version, DraftRow.expires_at > now)
+        )
+        if row is None:
+            return None
+        draft = _to_draft(row)
+        result = await self._session.execute(
+            delete(DraftRow).where(DraftRow.id == draft_id, DraftRow.version == version)
+        )
+        return draft if getattr(result, "rowcount", 0) else None
+
     async def discard(self, tenant_id: str, object_id: str, flow: str) -> None:
         await self._session.execute(
             delete(DraftRow).where(

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import UTCDateTime
@@ -104,3 +117,101 @@ class ProcessedActionRow(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     verb: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# -- the step-down clinic ---------------------------------------------------------------------------
+ACTIVE_BOOKING = "status IN ('held', 'booked')"
+
+
+class ClinicDayRow(Base):
+    """A coordinator's change to the clinic calendar: a cancelled clinic date, or an extra one."""
+
+    __tablename__ = "clinic_days"
+
+    clinic_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))  # cancelled | extra
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    changed_by: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ClinicSlotRow(Base):
+    """One slot of one clinic; `booked` only moves by a conditional UPDATE, so it never passes capacity."""
+
+    __tablename__ = "clinic_slots"
+    __table_args__ = (
+        UniqueConstraint("clinic_date", "slot_index", name="uq_clinic_slots_date_index"),
+        CheckConstraint("booked >= 0 AND booked <= capacity", name="ck_clinic_slots_capacity"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    clinic_date: Mapped[date] = mapped_column(Date, index=True)
+    slot_index: Mapped[int] = mapped_column(Integer)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    capacity: Mapped[int] = mapped_column(Integer)
+    booked: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BookingRow(Base):
+    """A social worker's booking at the clinic (or a freed slot held for them from the waiting list)."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        # One case cannot hold two bookings at one clinic; one worker cannot hold one slot twice.
+        Index(
+            "uq_bookings_case_clinic",
+            "case_reference",
+            "clinic_date",
+            unique=True,
+            sqlite_where=text(ACTIVE_BOOKING),
+            postgresql_where=text(ACTIVE_BOOKING),
+        ),
+        Index(
+            "uq_bookings_worker_slot",
+            "worker_object_id",
+            "slot_id",
+            unique=True,
+            sqlite_where=text(ACTIVE_BOOKING),
+            postgresql_where=text(ACTIVE_BOOKING),
+        ),
+        Index("ix_bookings_worker", "tenant_id", "worker_object_id", "clinic_date"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("clinic_slots.id"))
+    clinic_date: Mapped[date] = mapped_column(Date)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    worker_object_id: Mapped[str] = mapped_column(String(64))
+    worker_name: Mapped[str] = mapped_column(String(128), default="")
+    case_reference: Mapped[str] = mapped_column(String(32))
+    team: Mapped[str] = mapped_column(String(80))
+    direction: Mapped[str] = mapped_column(String(32))
+    decision_date: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    manager_agreed: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    action_key: Mapped[str] = mapped_column(String(128), unique=True)
+    calendar_event_id: Mapped[str] = mapped_column(String(256), default="")
+    hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WaitlistRow(Base):
+    """A social worker waiting for a slot (at one clinic, or the earliest with room)."""
+
+    __tablename__ = "waitlist"
+    __table_args__ = (Index("ix_waitlist_status", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    clinic_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    worker_object_id: Mapped[str] = mapped_column(String(64))
+    worker_name: Mapped[str] = mapped_column(String(128), default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    offered_booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.actions import ProcessedActions
 from storage.audit import AuditLog
+from storage.clinic import ClinicRepository
 from storage.conversations import ConversationRepository
 from storage.drafts import DraftRepository
 from storage.outbox import OutboxRepository
@@ -35,6 +36,7 @@ class UnitOfWork:
         self.outbox = OutboxRepository(self._session)
         self.audit = AuditLog(self._session)
         self.actions = ProcessedActions(self._session)
+        self.clinic = ClinicRepository(self._session)
         return self
 
     async def __aexit__(

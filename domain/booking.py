@@ -1,0 +1,128 @@
+"""Clinic bookings: their states, the details a social worker gives, and the rules on them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from domain.directions import CLINIC_DIRECTIONS, Direction
+
+REASON_MAX = 500
+TEAM_MAX = 80
+
+
+class BookingStatus(StrEnum):
+    HELD = "held"  # a freed slot held for the next social worker on the waiting list
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+    MOVED = "moved"
+    DISCUSSED = "discussed"
+    DID_NOT_ATTEND = "did_not_attend"
+    CLINIC_CANCELLED = "clinic_cancelled"
+
+
+ACTIVE = frozenset({BookingStatus.HELD, BookingStatus.BOOKED})
+
+
+class WaitStatus(StrEnum):
+    WAITING = "waiting"
+    OFFERED = "offered"
+    BOOKED = "booked"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+
+class BookingDetails(BaseModel):
+    """What the social worker tells the clinic about the case; validated before anything is written."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    case_reference: str = Field(min_length=3, max_length=32)
+    team: str = Field(min_length=2, max_length=TEAM_MAX)
+    direction: Direction = Direction.STEP_DOWN_EARLY_HELP
+    decision_date: date
+    reason: str = Field(min_length=3, max_length=REASON_MAX)
+    manager_agreed: bool
+
+    @field_validator("case_reference")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.upper()
+
+    @field_validator("direction")
+    @classmethod
+    def _clinic_direction(cls, value: Direction) -> Direction:
+        if value not in CLINIC_DIRECTIONS:
+            raise ValueError("the clinic takes step downs only")
+        return value
+
+
+def details_problems(details: BookingDetails, *, reference_pattern: str, today: date) -> list[str]:
+    """Rules that need the profile or the date: the reference's shape, the decision not in the future."""
+    problems: list[str] = []
+    if not re.fullmatch(reference_pattern, details.case_reference):
+        problems.append("The case reference is not in the expected form (for example DEMO-0001).")
+    if details.decision_date > today:
+        problems.append("The date of the decision with your manager can't be in the future.")
+    if not details.manager_agreed:
+        problems.append("The step down needs your team manager's agreement before you book.")
+    return problems
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A bookable slot as stored: its seats and how many are taken."""
+
+    id: int
+    clinic_date: date
+    index: int
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    booked: int
+
+    @property
+    def free(self) -> int:
+        return max(0, self.capacity - self.booked)
+
+
+@dataclass(frozen=True)
+class Booking:
+    id: int
+    slot_id: int
+    clinic_date: date
+    starts_at: datetime
+    ends_at: datetime
+    tenant_id: str
+    worker_object_id: str
+    worker_name: str
+    case_reference: str
+    team: str
+    direction: Direction
+    decision_date: date
+    reason: str
+    manager_agreed: bool
+    status: BookingStatus
+    version: int
+    calendar_event_id: str = ""
+    hold_expires_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+
+@dataclass(frozen=True)
+class WaitlistEntry:
+    id: int
+    clinic_date: date | None  # None: the earliest clinic with a free slot
+    tenant_id: str
+    worker_object_id: str
+    worker_name: str
+    details: BookingDetails
+    status: WaitStatus
+    created_at: datetime
