@@ -29,13 +29,14 @@ from botframework.connector.auth import (
 from bot import activities
 from bot.auth import AuthError, BotFrameworkTokenValidator, SigningKeyCache
 from bot.credentials import BOT_FRAMEWORK_SCOPE, CachedConnectorFactory
-from bot.graph import GraphClient
+from bot.graph import GraphClient, GraphClinicCalendar
 from bot.handler import StepBot
 from bot.outbox_sender import OutboxSender
 from bot.outbox_worker import OutboxWorker
 from bot.roles import RoleDirectory
 from bot.settings import Settings
 from dialogs.catalogue import build_router
+from dialogs.ports import ClinicCalendar
 from dialogs.turn import Services
 from domain.profiles import PolicyProfile
 from domain.roles import Role
@@ -200,7 +201,12 @@ async def _on_turn_error(context: Any, error: Exception) -> None:
 
 
 def build_services(
-    settings: Settings, profile: PolicyProfile, uow: UnitOfWorkFactory, capabilities: Any, roles: RoleDirectory
+    settings: Settings,
+    profile: PolicyProfile,
+    uow: UnitOfWorkFactory,
+    capabilities: Any,
+    roles: RoleDirectory,
+    calendar: ClinicCalendar | None = None,
 ) -> Services:
     return Services(
         uow=uow,
@@ -210,6 +216,8 @@ def build_services(
         channels=settings.channels(),
         admin_object_ids=tuple(roles.holders_of(Role.ADMINISTRATOR)),
         capabilities_for=capabilities,
+        clinic_join_url=settings.clinic_join_url,
+        calendar=calendar,
     )
 
 
@@ -236,7 +244,8 @@ def create_app(
         graph = GraphClient(settings, http) if settings.graph_enabled else None
         roles = RoleDirectory(settings, graph)
         router = build_router()
-        services = build_services(settings, profile, uow, router.capabilities_for, roles)
+        calendar = GraphClinicCalendar(graph, settings.clinic_mailbox) if graph and settings.clinic_mailbox else None
+        services = build_services(settings, profile, uow, router.capabilities_for, roles, calendar)
         connectors = CachedConnectorFactory(settings)
         adapter = CloudAdapter(_OwnAuthentication(connectors))
         adapter.on_turn_error = _on_turn_error

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from bot.profile_files import ProfileError, load_profile
 from bot.settings import Settings
@@ -22,6 +24,10 @@ def _settings() -> Settings:
         for err in exc.errors():
             where = ".".join(str(p) for p in err["loc"]) or "settings"
             print(f"configuration error: {where}: {err['msg']}", file=sys.stderr)
+        raise SystemExit(2) from exc
+    except SettingsError as exc:
+        # e.g. STEPBOT_ROLES that is not valid JSON
+        print(f"configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc
 
 
@@ -98,10 +104,15 @@ def migrate(settings: Settings) -> int:
     return 0
 
 
-def package(settings: Settings, output: str) -> int:
+def package(app_id: str, output: str) -> int:
+    """Needs only the app id (from --app-id or MICROSOFT_APP_ID), not the whole configuration."""
     from bot.package import build_package
 
-    path = build_package(Path(output), app_id=settings.app_id)
+    try:
+        path = build_package(Path(output), app_id=app_id)
+    except ValueError as exc:
+        print(f"cannot build the package: {exc}", file=sys.stderr)
+        return 2
     print(f"wrote {path}")
     return 0
 
@@ -114,7 +125,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("check-config", help="print the configuration, secrets masked")
     pkg = sub.add_parser("package", help="build the Teams app package (app.zip)")
     pkg.add_argument("--output", default="app.zip")
+    pkg.add_argument("--app-id", default=None, help="defaults to MICROSOFT_APP_ID")
     args = parser.parse_args(argv)
+    if args.command == "package":
+        return package(args.app_id or os.environ.get("MICROSOFT_APP_ID", ""), args.output)
     settings = _settings()
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
@@ -123,9 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         return serve(settings)
     if args.command == "migrate":
         return migrate(settings)
-    if args.command == "check-config":
-        return check_config(settings)
-    return package(settings, args.output)
+    return check_config(settings)
 
 
 if __name__ == "__main__":

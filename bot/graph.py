@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import ssl
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -35,7 +36,7 @@ class GraphClient:
         tenant = settings.app_tenant_id or "organizations"
         self._tokens = AppTokenSource(lambda: build_msal_app(settings, tenant), GRAPH_SCOPE)
 
-    async def _request(self, method: str, path: str, json: Any = None) -> Any:
+    async def request(self, method: str, path: str, json: Any = None) -> Any:
         token = await self._tokens.token()
         try:
             async with self._session.request(
@@ -48,13 +49,48 @@ class GraphClient:
             ) as resp:
                 if resp.status >= 400:
                     raise GraphError(f"Graph {method} {path.split('?')[0]} answered {resp.status}")
-                if resp.status == 204:
+                if resp.status in (202, 204) or not resp.content_length:
                     return None
                 return await resp.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise GraphError(f"Graph {method} unreachable: {type(exc).__name__}") from exc
 
+    async def user_address(self, object_id: str) -> str:
+        body = await self.request("GET", f"/users/{object_id}?$select=mail,userPrincipalName")
+        return str(body.get("mail") or body.get("userPrincipalName") or "")
+
     async def member_groups(self, object_id: str) -> set[str]:
         """Every group the user belongs to, directly or through nesting."""
-        body = await self._request("POST", f"/users/{object_id}/getMemberGroups", {"securityEnabledOnly": False})
+        body = await self.request("POST", f"/users/{object_id}/getMemberGroups", {"securityEnabledOnly": False})
         return {str(g) for g in body.get("value", [])}
+
+
+class GraphClinicCalendar:
+    """Clinic bookings as Outlook events organised from the clinic's own mailbox (never the worker's)."""
+
+    def __init__(self, graph: GraphClient, mailbox: str) -> None:
+        self._graph = graph
+        self._mailbox = mailbox
+
+    async def create_event(
+        self, *, attendee_object_id: str, subject: str, start: datetime, end: datetime, join_url: str
+    ) -> str:
+        address = await self._graph.user_address(attendee_object_id)
+        if not address:
+            raise GraphError("the worker has no mail address")
+        body = {
+            "subject": subject,
+            "body": {"contentType": "text", "content": "Step-down clinic booking made in Teams."},
+            "start": {"dateTime": start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
+            "end": {"dateTime": end.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
+            "attendees": [{"emailAddress": {"address": address}, "type": "required"}],
+            "location": {"displayName": "Microsoft Teams"},
+            "isOnlineMeeting": False,
+        }
+        if join_url:
+            body["onlineMeetingUrl"] = join_url
+        created = await self._graph.request("POST", f"/users/{self._mailbox}/events", body)
+        return str(created["id"])
+
+    async def cancel_event(self, event_id: str, *, comment: str) -> None:
+        await self._graph.request("POST", f"/users/{self._mailbox}/events/{event_id}/cancel", {"comment": comment})

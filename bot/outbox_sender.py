@@ -12,6 +12,7 @@ from botbuilder.schema import Activity, ChannelAccount, ConversationParameters
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from bot.credentials import CachedConnectorFactory
+from bot.graph import GraphError
 from dialogs.jobs import find_job
 from dialogs.turn import Services
 from domain.messaging import ConversationKind, ConversationRef, OutboxKind, OutboxMessage
@@ -120,6 +121,12 @@ class OutboxSender:
             return Outcome(done=False, error=f"HTTP {status}")
         except (ClientRequestError, TimeoutError, OSError) as exc:
             return Outcome(done=False, retry_after_seconds=5.0, error=type(exc).__name__)
+        except GraphError as exc:
+            return Outcome(done=False, retry_after_seconds=60.0, error=str(exc))
+        except Exception as exc:
+            # A job that fails unexpectedly is retried later; the log has the row id, never the payload.
+            log.exception("outbox row failed", extra={"outbox_id": message.id, "kind": message.kind.value})
+            return Outcome(done=False, retry_after_seconds=300.0, error=type(exc).__name__)
 
     async def _deliver(self, message: OutboxMessage, now: datetime) -> Outcome:
         payload = message.payload

@@ -5,9 +5,10 @@ from __future__ import annotations
 import ipaddress
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from domain.roles import Role
 
@@ -49,7 +50,10 @@ class Settings(BaseSettings):
     migrate_on_start: bool = Field(False, validation_alias=_env("STEPBOT_MIGRATE_ON_START"))
 
     # Who may talk to the bot.
-    allowed_tenants: list[str] = Field(default_factory=list, validation_alias=_env("STEPBOT_ALLOWED_TENANTS"))
+    # NoDecode: a comma-separated list, not JSON.
+    allowed_tenants: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias=_env("STEPBOT_ALLOWED_TENANTS")
+    )
     roles: dict[Role, list[str]] = Field(default_factory=dict, validation_alias=_env("STEPBOT_ROLES"))
     role_cache_seconds: int = Field(300, ge=0, validation_alias=_env("STEPBOT_ROLE_CACHE_SECONDS"))
     admin_contact: str = Field(
@@ -61,6 +65,10 @@ class Settings(BaseSettings):
     front_door_channel_id: str = Field("", validation_alias=_env("STEPBOT_FRONT_DOOR_CHANNEL_ID"))
     managers_channel_id: str = Field("", validation_alias=_env("STEPBOT_MANAGERS_CHANNEL_ID"))
     admins_channel_id: str = Field("", validation_alias=_env("STEPBOT_ADMINS_CHANNEL_ID"))
+
+    # The step-down clinic (Redcar): its Teams meeting link, and the mailbox its Outlook events come from.
+    clinic_join_url: str = Field("", validation_alias=_env("STEPBOT_CLINIC_JOIN_URL"))
+    clinic_mailbox: str = Field("", validation_alias=_env("STEPBOT_CLINIC_MAILBOX"))
 
     # Policy.
     time_zone: str = Field("Europe/London", validation_alias=_env("STEPBOT_TIME_ZONE"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dialogs import booking, booking_assessment, booking_waitlist, clinic_agenda
 from dialogs import help as help_dialog
 from dialogs.router import Router
 
@@ -10,4 +11,8 @@ def build_router() -> Router:
     """Add each capability module's router here as it lands (booking, transfer, outcomes, reminders)."""
     root = Router()
     root.include(help_dialog.router)
+    root.include(booking.router)
+    root.include(booking_waitlist.router)
+    root.include(booking_assessment.router)
+    root.include(clinic_agenda.router)
     return root

@@ -55,9 +55,7 @@ async def post_to_conversation(
     )
 
 
-async def update_card(
-    uow: UnitOfWork, *, conversation_id: str, activity_id: str, card: Card, now: datetime
-) -> None:
+async def update_card(uow: UnitOfWork, *, conversation_id: str, activity_id: str, card: Card, now: datetime) -> None:
     """Replace a card already posted, so everyone sees the new state (not only the clicker)."""
     await uow.outbox.add(
         OutboxMessage(

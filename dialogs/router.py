@@ -111,11 +111,7 @@ class Router:
         return sorted(self._commands)
 
     def capabilities_for(self, turn: Turn) -> list[Capability]:
-        return [
-            c.capability
-            for c in self._commands.values()
-            if c.capability is not None and turn.actor.holds(c.roles)
-        ]
+        return [c.capability for c in self._commands.values() if c.capability is not None and turn.actor.holds(c.roles)]
 
     def _refuse(self, services: Services, roles: frozenset[Role]) -> Reply:
         return Reply(cards=[render_no_role(_role_names(services, roles), ask=services.admin_contact)])

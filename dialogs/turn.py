@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from cards.common import Capability
+from dialogs.ports import ClinicCalendar
 from domain.messaging import ConversationKind
 from domain.profiles import PolicyProfile
 from domain.roles import Person
@@ -60,5 +61,7 @@ class Services:
     admin_contact: str = "Ask your administrator to give you a role in the bot."
     channels: dict[str, str] = field(default_factory=dict)
     admin_object_ids: tuple[str, ...] = ()
+    clinic_join_url: str = ""
+    calendar: ClinicCalendar | None = None
     # Set by the catalogue: what the help card lists for a person.
     capabilities_for: Callable[[Turn], list[Capability]] = field(default=lambda _turn: [])

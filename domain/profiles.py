@@ -131,6 +131,7 @@ class PolicyProfile(_Strict):
     authority: str
     source: str = Field(description="which seed procedure this profile follows")
     case_reference_pattern: str = r"^[A-Z]{2,6}-\d{4,8}$"
+    case_reference_example: str = "DEMO-0001"
     working: Working = Working()
     labels: Labels = Labels()
     clinic: Clinic | None = None

@@ -182,7 +182,7 @@ class ClinicRepository:
             .where(*conditions)
             .order_by(ClinicSlotRow.starts_at, BookingRow.id)
         )
-        return [_booking(b, s) for b, s in rows.tuples()]
+        return [_booking(b, s) for b, s in rows]
 
     async def booking(self, booking_id: int) -> Booking | None:
         found = await self._with_slot(BookingRow.id == booking_id)

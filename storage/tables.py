@@ -58,7 +58,11 @@ class DraftRow(Base):
     """A multi-step card flow's state, so it survives restarts and works across replicas."""
 
     __tablename__ = "drafts"
-    __table_args__ = (UniqueConstraint("tenant_id", "object_id", "flow", name="uq_drafts_owner_flow"),)
+    # AUTOINCREMENT: a deleted draft's id is never reused, so (id, version) names one draft for ever.
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "object_id", "flow", name="uq_drafts_owner_flow"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
     tenant_id: Mapped[str] = mapped_column(String(64))

@@ -35,6 +35,9 @@ SOCIAL_WORKER = Person.make("S.W.")
 COORDINATOR = Person.make("E.C.")
 ADMIN = Person.make("A.D.")
 NOBODY = Person.make("N.R.")
+ASSESSMENT_WORKER = Person.make("A.T.")
+# More invented social workers, for crowds at the clinic.
+SOCIAL_WORKERS = [Person.make(f"S.{i}.") for i in range(60)]
 COORDINATORS_CHANNEL = Chat.channel("coordinators")
 
 
@@ -154,7 +157,8 @@ def make_settings(database_url: str, openid: str, entra: FakeEntraAndGraph, ca_p
         "ca_bundle": ca_path,
         "allowed_tenants": [TENANT],
         "roles": {
-            Role.SOCIAL_WORKER: [SOCIAL_WORKER.object_id],
+            Role.SOCIAL_WORKER: [SOCIAL_WORKER.object_id, *(p.object_id for p in SOCIAL_WORKERS)],
+            Role.ASSESSMENT_SOCIAL_WORKER: [ASSESSMENT_WORKER.object_id],
             Role.COORDINATOR: [COORDINATOR.object_id],
             Role.ADMINISTRATOR: [ADMIN.object_id],
         },

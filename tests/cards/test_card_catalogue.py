@@ -6,11 +6,35 @@ import importlib
 import inspect
 import pkgutil
 from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
 import cards
+from cards.booking import (
+    ClinicChoice,
+    render_booked,
+    render_booking_cancelled,
+    render_booking_form,
+    render_booking_review,
+    render_clinic_picker,
+    render_clinic_reminder,
+    render_manager_note,
+    render_my_bookings,
+    render_refusal,
+    render_waitlist_joined,
+    render_waitlist_offer,
+)
+from cards.clinic_agenda import (
+    render_agenda,
+    render_assessment_step_down,
+    render_clinic_cancelled_notice,
+    render_clinic_change_form,
+    render_clinic_changed,
+    render_discussion_recorded,
+    render_reason,
+)
 from cards.common import (
     Capability,
     render_apology,
@@ -20,7 +44,12 @@ from cards.common import (
     render_notice,
     render_welcome,
 )
+from domain.booking import REASON_MAX, TEAM_MAX, Booking, BookingDetails, BookingStatus, Slot
+from domain.clinic import ClinicDate
+from domain.directions import Direction
+from domain.profiles import Working
 from domain.roles import ROLE_TITLES
+from domain.working_days import WorkingCalendar
 from tests.harness.cardschema import accessibility_problems, assert_valid_card, card_errors
 
 LONG = "W" * 400
@@ -28,6 +57,47 @@ MANY_CAPABILITIES = [
     Capability(f"command {i} {LONG[:40]}", f"Title {i}", LONG[:200], f"area.verb_{i}") for i in range(12)
 ]
 ALL_ROLES = list(ROLE_TITLES.values())
+
+CAL = WorkingCalendar.from_profile(Working())
+DAY = date(2026, 12, 10)
+START = datetime(2026, 12, 10, 9, 30, tzinfo=UTC)
+SLOTS = [
+    Slot(i + 1, DAY, i, START + timedelta(minutes=30 * i), START + timedelta(minutes=30 * (i + 1)), 20, i)
+    for i in range(12)
+]
+DETAILS = BookingDetails(
+    case_reference="WWWWWW-99999999",
+    team="W" * TEAM_MAX,
+    direction=Direction.STEP_DOWN_UNIVERSAL,
+    decision_date=date(2026, 11, 1),
+    reason="W" * REASON_MAX,
+    manager_agreed=True,
+)
+
+
+def _booking(i: int, status: BookingStatus = BookingStatus.BOOKED) -> Booking:
+    return Booking(
+        id=i + 1,
+        slot_id=i + 1,
+        clinic_date=DAY,
+        starts_at=SLOTS[i % 12].starts_at,
+        ends_at=SLOTS[i % 12].ends_at,
+        tenant_id="t",
+        worker_object_id="o",
+        worker_name="W" * 128,
+        case_reference=DETAILS.case_reference,
+        team=DETAILS.team,
+        direction=DETAILS.direction,
+        decision_date=DETAILS.decision_date,
+        reason=DETAILS.reason,
+        manager_agreed=True,
+        status=status,
+        version=99,
+    )
+
+
+MOVED_CLINIC = ClinicDate(DAY, DAY, moved=True, reason=LONG[:200])
+URL = "https://teams.microsoft.com/l/meetup-join/" + "W" * 300
 
 # The largest input each renderer can be given in practice; a new renderer must be added here.
 WORST_CASES: dict[str, Callable[[], dict[str, Any]]] = {
@@ -41,6 +111,30 @@ WORST_CASES: dict[str, Callable[[], dict[str, Any]]] = {
     "render_no_role": lambda: render_no_role(ALL_ROLES, ask=LONG[:300]),
     "render_apology": lambda: render_apology("0123456789ab"),
     "render_notice": lambda: render_notice(LONG[:120], [LONG[:300]] * 5),
+    "render_clinic_picker": lambda: render_clinic_picker(
+        [ClinicChoice(MOVED_CLINIC, SLOTS) for _ in range(10)], CAL, moving=_booking(0)
+    ),
+    "render_booking_form": lambda: render_booking_form(
+        CAL, slot=SLOTS[0], moving=5, prefill=DETAILS, problems=[LONG[:200]] * 6, reference_example="W" * 32
+    ),
+    "render_booking_review": lambda: render_booking_review(
+        DETAILS, CAL, draft_id=10**9, version=10**6, slot=SLOTS[0], late_warning=LONG, moving=_booking(1)
+    ),
+    "render_booked": lambda: render_booked(_booking(0), CAL, join_url=URL, note=LONG),
+    "render_my_bookings": lambda: render_my_bookings([_booking(i) for i in range(12)], [DAY, None] * 3, CAL),
+    "render_booking_cancelled": lambda: render_booking_cancelled(_booking(0), CAL, why=LONG),
+    "render_refusal": lambda: render_refusal(LONG, next_clinic=DAY),
+    "render_waitlist_joined": lambda: render_waitlist_joined(DAY),
+    "render_waitlist_offer": lambda: render_waitlist_offer(_booking(0, BookingStatus.HELD), CAL, hold_until=LONG[:60]),
+    "render_clinic_reminder": lambda: render_clinic_reminder(_booking(0), CAL, join_url=URL),
+    "render_manager_note": lambda: render_manager_note(DETAILS, worker="W" * 128, standard_due=DAY, clinic=DAY),
+    "render_agenda": lambda: render_agenda(DAY, [_booking(i) for i in range(30)], CAL, can_mark=True, cancelled=True),
+    "render_reason": lambda: render_reason(_booking(0), CAL),
+    "render_clinic_change_form": lambda: render_clinic_change_form([DAY] * 4, problems=[LONG[:200]] * 3),
+    "render_clinic_cancelled_notice": lambda: render_clinic_cancelled_notice(_booking(0), CAL, reason=LONG[:300]),
+    "render_clinic_changed": lambda: render_clinic_changed(DAY, cancelled=True, told=999),
+    "render_assessment_step_down": lambda: render_assessment_step_down(problems=[LONG[:200]] * 4),
+    "render_discussion_recorded": lambda: render_discussion_recorded("W" * 32, "W" * 80, DAY, wording=LONG[:200]),
 }
 
 

@@ -28,6 +28,8 @@ class EntraState:
     valid_tokens: set[str] = field(default_factory=set)
     graph_calls: list[GraphCall] = field(default_factory=list)
     member_groups: dict[str, list[str]] = field(default_factory=dict)
+    mail: dict[str, str] = field(default_factory=dict)
+    events: dict[str, dict[str, Any]] = field(default_factory=dict)  # event id -> {"mailbox", "body", "cancelled"}
     graph_down: bool = False
 
 
@@ -57,6 +59,10 @@ class FakeEntraAndGraph:
     def set_member_groups(self, object_id: str, groups: list[str]) -> None:
         with self._lock:
             self.state.member_groups[object_id] = groups
+
+    def set_mail(self, object_id: str, address: str) -> None:
+        with self._lock:
+            self.state.mail[object_id] = address
 
     def set_graph_down(self, down: bool) -> None:
         with self._lock:
@@ -116,6 +122,27 @@ class FakeEntraAndGraph:
                 with self._lock:
                     groups = list(self.state.member_groups.get(parts[3], []))
                 return web.json_response({"value": groups})
+            # GET /v1.0/users/{id}
+            if request.method == "GET" and len(parts) == 4 and parts[2] == "users":
+                with self._lock:
+                    mail = self.state.mail.get(parts[3])
+                if mail is None:
+                    return web.json_response({"error": {"code": "Request_ResourceNotFound"}}, status=404)
+                return web.json_response({"id": parts[3], "mail": mail, "userPrincipalName": mail})
+            # POST /v1.0/users/{mailbox}/events
+            if request.method == "POST" and len(parts) == 5 and parts[2] == "users" and parts[4] == "events":
+                event_id = f"event-{uuid.uuid4().hex[:12]}"
+                with self._lock:
+                    self.state.events[event_id] = {"mailbox": parts[3], "body": body, "cancelled": False}
+                return web.json_response({"id": event_id, **(body or {})}, status=201)
+            # POST /v1.0/users/{mailbox}/events/{id}/cancel
+            if request.method == "POST" and len(parts) == 7 and parts[4] == "events" and parts[6] == "cancel":
+                with self._lock:
+                    event = self.state.events.get(parts[5])
+                    if event is None or event["mailbox"] != parts[3]:
+                        return web.json_response({"error": {"code": "ErrorItemNotFound"}}, status=404)
+                    event["cancelled"] = True
+                return web.Response(status=202)
             return web.json_response({"error": {"code": "Request_ResourceNotFound"}}, status=404)
 
         app = web.Application()

@@ -61,7 +61,8 @@ def upgrade() -> None:
     sa.Column('updated_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('expires_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('tenant_id', 'object_id', 'flow', name='uq_drafts_owner_flow')
+    sa.UniqueConstraint('tenant_id', 'object_id', 'flow', name='uq_drafts_owner_flow'),
+    sqlite_autoincrement=True,
     )
     op.create_table('outbox',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),

@@ -1,0 +1,67 @@
+"""Assessment Team social workers step down without a booking: they record their discussion with a coordinator."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from cards.clinic_agenda import RecordDiscussion, render_assessment_step_down, render_discussion_recorded
+from dialogs.router import Router
+from dialogs.turn import Reply, Services, Turn
+from domain.roles import Role
+from domain.working_days import WorkingCalendar
+
+router = Router()
+
+# Redcar's wording for the referral, true once a manager agreed and a coordinator was consulted.
+REDCAR_WORDING = "Step Down to Early Help agreed with Team Manager and following discussion with Early Help Coordinator"
+
+
+def assessment_card(services: Services) -> Reply:
+    return Reply(cards=[render_assessment_step_down()])
+
+
+@router.action("booking.discussed", payload=RecordDiscussion, roles={Role.ASSESSMENT_SOCIAL_WORKER})
+async def record_discussion(turn: Turn, services: Services, payload: RecordDiscussion) -> Reply:
+    calendar = WorkingCalendar.from_profile(services.profile.working)
+    problems: list[str] = []
+    reference = payload.case_reference.strip().upper()
+    if not re.fullmatch(services.profile.case_reference_pattern, reference):
+        problems.append("The case reference is not in the expected form.")
+    if len(payload.coordinator.strip()) < 2:
+        problems.append("Say which coordinator you spoke to.")
+    try:
+        on = date.fromisoformat(payload.discussed_on)
+        if on > calendar.local_date(turn.now):
+            problems.append("The discussion can't be in the future.")
+    except ValueError:
+        problems.append("Enter the date of the discussion.")
+        on = calendar.local_date(turn.now)
+    if problems:
+        return Reply(cards=[render_assessment_step_down(problems=problems)])
+    async with services.uow() as uow:
+        # The transfer request flow picks this draft up when it lands.
+        await uow.drafts.start(
+            turn.actor.tenant_id,
+            turn.actor.object_id,
+            "transfer",
+            {
+                "case_reference": reference,
+                "route": "direct",
+                "discussed_with": payload.coordinator.strip(),
+                "discussed_on": on.isoformat(),
+            },
+            turn.now,
+            timedelta(days=14),
+        )
+        await uow.audit.record(
+            at=turn.now,
+            tenant_id=turn.actor.tenant_id,
+            actor_object_id=turn.actor.object_id,
+            action="booking.assessment_discussed",
+            record_type="case",
+            record_id=reference,
+            detail={"discussed_on": on.isoformat()},
+        )
+    card = render_discussion_recorded(reference, payload.coordinator.strip(), on, wording=REDCAR_WORDING)
+    return Reply(cards=[card])
