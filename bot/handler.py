@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -20,7 +21,7 @@ from dialogs import installs
 from dialogs.help import welcome_reply
 from dialogs.router import Router
 from dialogs.turn import Card, Reply, Services, Turn, Where
-from domain.messaging import ConversationKind
+from domain.messaging import ConversationKind, ConversationRef
 from domain.roles import Person
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,33 @@ CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 
 def _card_activity(card: Card) -> Activity:
     return MessageFactory.attachment(CardFactory.adaptive_card(card))
+
+
+class RecentReferences:
+    """References written lately, so a busy conversation doesn't write the same row on every turn.
+
+    A cache, not state: the database stays the truth, and a miss only costs one write.
+    """
+
+    def __init__(self, ttl_seconds: float = 600.0, max_entries: int = 50_000) -> None:
+        self._ttl = ttl_seconds
+        self._max = max_entries
+        self._seen: dict[ConversationRef, float] = {}
+
+    def fresh(self, refs: list[ConversationRef]) -> list[ConversationRef]:
+        now = time.monotonic()
+        return [r for r in refs if now - self._seen.get(r, -self._ttl) >= self._ttl]
+
+    def remember(self, refs: list[ConversationRef]) -> None:
+        if len(self._seen) >= self._max:
+            self._seen.clear()
+        now = time.monotonic()
+        for ref in refs:
+            self._seen[ref] = now
+
+    def forget(self) -> None:
+        """After an uninstall or removal: the next activity must write its reference again."""
+        self._seen.clear()
 
 
 class StepBot(TeamsActivityHandler):  # type: ignore[misc]
@@ -44,6 +72,7 @@ class StepBot(TeamsActivityHandler):  # type: ignore[misc]
         self._router = router
         self._roles = roles
         self._clock = clock
+        self._recent = RecentReferences()
 
     # -- turning an activity into a Turn -------------------------------------------------------
     async def _turn(self, context: TurnContext) -> Turn:
@@ -77,10 +106,14 @@ class StepBot(TeamsActivityHandler):  # type: ignore[misc]
         activity = turn_context.activity
         if activity.type in ("message", "invoke", "installationUpdate", "conversationUpdate"):
             refs = activities.references_of(activity, local_mode=self._services.local_mode)
-            if refs:
+            if activity.type == "installationUpdate":
+                self._recent.forget()
+            fresh = self._recent.fresh(refs)
+            if fresh:
                 turn = await self._turn(turn_context)
                 turn_context.turn_state["stepbot.turn"] = turn
-                await installs.remember_conversations(self._services, refs, turn)
+                await installs.remember_conversations(self._services, fresh, turn)
+                self._recent.remember(fresh)
         await super().on_turn(turn_context)
 
     async def _current_turn(self, context: TurnContext) -> Turn:
@@ -171,6 +204,11 @@ class StepBot(TeamsActivityHandler):  # type: ignore[misc]
             team_id=where.team_id or None,
             what=what,
         )
+
+    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+        # A removal or a deleted channel changes stored references: don't trust the cache after it.
+        self._recent.forget()
+        await super().on_conversation_update_activity(turn_context)
 
     async def on_teams_members_removed(
         self,

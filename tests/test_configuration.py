@@ -77,3 +77,14 @@ def test_check_config_fails_when_the_service_would_not_start(
     monkeypatch.setenv("STEPBOT_LOCAL_MODE", "false")
     assert main(["check-config"]) == 1
     assert "would not start" in capsys.readouterr().out
+
+
+def test_there_is_a_profile_for_each_source_procedure() -> None:
+    seeds = sorted(p.name for p in (REPO_ROOT.parent / "shared" / "seeds").glob("0*.txt"))
+    sources = sorted(p.source.split(" ")[0] for p in all_profiles(PROFILES).values())
+    assert sources == seeds
+
+
+def test_only_redcar_runs_a_step_down_clinic() -> None:
+    clinics = {key: profile.clinic is not None for key, profile in all_profiles(PROFILES).items()}
+    assert clinics == {"cheshire_east": False, "dorset": False, "redcar": True, "rochdale": False, "york": False}
