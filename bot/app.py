@@ -217,6 +217,8 @@ def build_services(
         admin_object_ids=tuple(roles.holders_of(Role.ADMINISTRATOR)),
         capabilities_for=capabilities,
         clinic_join_url=settings.clinic_join_url,
+        front_door_phone=settings.front_door_phone,
+        front_door_out_of_hours_phone=settings.front_door_out_of_hours_phone,
         calendar=calendar,
     )
 
@@ -263,7 +265,7 @@ def create_app(
             await keys.refresh(force=True)
             validator = BotFrameworkTokenValidator(settings.app_id, keys)
             refresher = asyncio.create_task(keys.run_periodic_refresh())
-        worker = OutboxWorker(services, OutboxSender(services, connectors), clock, settings.outbox_batch)
+        worker = OutboxWorker(services, OutboxSender(services, connectors, roles), clock, settings.outbox_batch)
         scheduler: AsyncIOScheduler | None = None
         if run_scheduler:
             scheduler = AsyncIOScheduler(timezone=settings.time_zone)

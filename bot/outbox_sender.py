@@ -13,11 +13,15 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from bot.credentials import CachedConnectorFactory
 from bot.graph import GraphError
+from bot.roles import RoleDirectory
 from dialogs.jobs import find_job
 from dialogs.turn import Services
 from domain.messaging import ConversationKind, ConversationRef, OutboxKind, OutboxMessage
 
 log = logging.getLogger(__name__)
+
+# Teams gives its own view of a card to at most 60 people through refresh.userIds.
+MAX_REFRESH_USERS = 60
 
 
 @dataclass(frozen=True)
@@ -45,9 +49,31 @@ def _activity(payload: dict[str, Any]) -> Activity:
 
 
 class OutboxSender:
-    def __init__(self, services: Services, connectors: CachedConnectorFactory) -> None:
+    def __init__(
+        self, services: Services, connectors: CachedConnectorFactory, roles: RoleDirectory | None = None
+    ) -> None:
         self._services = services
         self._connectors = connectors
+        self._roles = roles
+
+    async def _viewers(self, client: Any, ref: ConversationRef, wanted: list[str]) -> list[str]:
+        """The 29: ids, from the team roster, of members whose roles get their own view (at most 60)."""
+        if not wanted or self._roles is None or not ref.team_id:
+            return []
+        roles = {w for w in wanted if not w.startswith("requester:")}
+        requesters = {w.split(":", 1)[1] for w in wanted if w.startswith("requester:")}
+        members = await client.conversations.get_conversation_members(ref.team_id)
+        found: list[str] = []
+        for member in members:
+            oid = getattr(member, "aad_object_id", None)
+            if not oid or not member.id:
+                continue
+            held = {r.value for r in await self._roles.roles_for(oid)}
+            if oid in requesters or held & roles:
+                found.append(member.id)
+            if len(found) == MAX_REFRESH_USERS:
+                break
+        return found
 
     async def _conversation(self, conversation_id: str) -> ConversationRef:
         async with self._services.uow() as uow:
@@ -142,6 +168,10 @@ class OutboxSender:
         else:
             ref = await self._conversation(str(payload["conversation_id"]))
         client = await self._connectors.create(ref.service_url)
+        card = payload.get("card")
+        if isinstance(card, dict) and isinstance(card.get("refresh"), dict) and payload.get("refresh_for"):
+            viewers = await self._viewers(client, ref, list(payload["refresh_for"]))
+            payload = {**payload, "card": {**card, "refresh": {**card["refresh"], "userIds": viewers}}}
         activity = _activity(payload)
         if message.kind is OutboxKind.UPDATE_CARD:
             activity.id = str(payload["activity_id"])

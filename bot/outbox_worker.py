@@ -6,8 +6,10 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.outbox_sender import OutboxSender
+from bot.outbox_sender import OutboxSender, Outcome
+from dialogs import tracking
 from dialogs.turn import Services
+from domain.messaging import OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,7 @@ class OutboxWorker:
         async with self._services.uow() as uow:
             claimed = await uow.outbox.claim_due(now, self._batch, LEASE)
         sent = 0
+        posted: list[tuple[OutboxMessage, Outcome]] = []
         for message in claimed:
             outcome = await self._sender.deliver(message, now)
             finished = self._clock()
@@ -42,6 +45,7 @@ class OutboxWorker:
                 if outcome.done:
                     await uow.outbox.mark_sent(message.id, finished, outcome.result)
                     sent += 1
+                    posted.append((message, outcome))
                     continue
                 if outcome.retry_after_seconds is not None and message.attempts < MAX_ATTEMPTS:
                     wait = max(timedelta(seconds=outcome.retry_after_seconds), backoff(message.attempts))
@@ -51,6 +55,14 @@ class OutboxWorker:
                 log.warning(
                     "outbox row not delivered",
                     extra={"outbox_id": message.id, "kind": message.kind.value, "error": outcome.error},
+                )
+        for message, outcome in posted:
+            track = message.payload.get("track")
+            result = outcome.result or {}
+            if track and result.get("activity_id"):
+                # The record learns where its card landed (after the send is committed as sent).
+                await tracking.posted(
+                    self._services, str(track), str(result.get("conversation_id", "")), str(result["activity_id"]), now
                 )
         return sent
 

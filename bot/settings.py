@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     clinic_join_url: str = Field("", validation_alias=_env("STEPBOT_CLINIC_JOIN_URL"))
     clinic_mailbox: str = Field("", validation_alias=_env("STEPBOT_CLINIC_MAILBOX"))
 
+    # The front door's numbers, shown before anything else on a step-up form.
+    front_door_phone: str = Field("", validation_alias=_env("STEPBOT_FRONT_DOOR_PHONE"))
+    front_door_out_of_hours_phone: str = Field("", validation_alias=_env("STEPBOT_FRONT_DOOR_OUT_OF_HOURS_PHONE"))
+    # Channels named by a profile for step across / co-work services: JSON {"leaving_care": "19:..."}.
+    extra_channels: dict[str, str] = Field(default_factory=dict, validation_alias=_env("STEPBOT_EXTRA_CHANNELS"))
+
     # Policy.
     time_zone: str = Field("Europe/London", validation_alias=_env("STEPBOT_TIME_ZONE"))
     profile: str = Field("redcar", validation_alias=_env("STEPBOT_PROFILE"))
@@ -145,7 +151,7 @@ class Settings(BaseSettings):
             "managers": self.managers_channel_id,
             "admins": self.admins_channel_id,
         }
-        return {k: v for k, v in named.items() if v}
+        return {**{k: v for k, v in self.extra_channels.items() if v}, **{k: v for k, v in named.items() if v}}
 
     def tenant_allowed(self, tenant_id: str | None) -> bool:
         """Fail closed: outside local mode an empty allow-list lets nobody in."""

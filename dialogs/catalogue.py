@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from dialogs import booking, booking_assessment, booking_waitlist, clinic_agenda
+from dialogs import (
+    booking,
+    booking_assessment,
+    booking_waitlist,
+    clinic_agenda,
+    transfer_decisions,
+    transfer_requests,
+)
 from dialogs import help as help_dialog
 from dialogs.router import Router
 
@@ -15,4 +22,6 @@ def build_router() -> Router:
     root.include(booking_waitlist.router)
     root.include(booking_assessment.router)
     root.include(clinic_agenda.router)
+    root.include(transfer_requests.router)
+    root.include(transfer_decisions.router)
     return root

@@ -42,12 +42,23 @@ async def post_to_conversation(
     dedupe_key: str | None = None,
     summary: str = "",
     track: str | None = None,
+    refresh_for: list[str] | None = None,
 ) -> None:
-    """A card into a channel or chat; `track` names the record whose card it is, to update it later."""
+    """A card into a channel or chat; `track` names the record whose card it is, to update it later.
+
+    `refresh_for` lists the roles (and "requester:<object id>") whose members get their own view of the
+    card through `refresh.userIds`, resolved from the team roster when it is sent.
+    """
     await uow.outbox.add(
         OutboxMessage(
             kind=OutboxKind.SEND_TO_CONVERSATION,
-            payload={"conversation_id": conversation_id, "card": card, "summary": summary, "track": track},
+            payload={
+                "conversation_id": conversation_id,
+                "card": card,
+                "summary": summary,
+                "track": track,
+                "refresh_for": refresh_for or [],
+            },
             due_at=due_at or now,
             dedupe_key=dedupe_key,
         ),
@@ -55,12 +66,25 @@ async def post_to_conversation(
     )
 
 
-async def update_card(uow: UnitOfWork, *, conversation_id: str, activity_id: str, card: Card, now: datetime) -> None:
+async def update_card(
+    uow: UnitOfWork,
+    *,
+    conversation_id: str,
+    activity_id: str,
+    card: Card,
+    now: datetime,
+    refresh_for: list[str] | None = None,
+) -> None:
     """Replace a card already posted, so everyone sees the new state (not only the clicker)."""
     await uow.outbox.add(
         OutboxMessage(
             kind=OutboxKind.UPDATE_CARD,
-            payload={"conversation_id": conversation_id, "activity_id": activity_id, "card": card},
+            payload={
+                "conversation_id": conversation_id,
+                "activity_id": activity_id,
+                "card": card,
+                "refresh_for": refresh_for or [],
+            },
             due_at=now,
         ),
         now,

@@ -62,6 +62,8 @@ class Services:
     channels: dict[str, str] = field(default_factory=dict)
     admin_object_ids: tuple[str, ...] = ()
     clinic_join_url: str = ""
+    front_door_phone: str = ""
+    front_door_out_of_hours_phone: str = ""
     calendar: ClinicCalendar | None = None
     # Set by the catalogue: what the help card lists for a person.
     capabilities_for: Callable[[Turn], list[Capability]] = field(default=lambda _turn: [])

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import date, time
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from domain.directions import Direction
 from domain.roles import ROLE_TITLES, Role
 
 
@@ -124,6 +126,161 @@ class Labels(_Strict):
     coordinators: str = "Early Help Coordinators"
 
 
+# The routes a request can take; domain.transfers.Route names the same values (a test holds them together).
+KNOWN_ROUTES = ("clinic", "weekly_meeting", "panel", "manager_agreement", "direct")
+# A request's team and service fields take at most this many characters, so a longer name could never be chosen.
+SERVICE_NAME_MAX = 80
+_KEY_PATTERN = "^[a-z][a-z0-9_]*$"
+
+
+class ChecklistItem(_Strict):
+    """One readiness item the requester ticks and the receiving side confirms or marks as a gap."""
+
+    key: str = Field(pattern=_KEY_PATTERN, max_length=40)
+    label: str = Field(min_length=3, max_length=200)
+    source: str = Field("", description="which seed says so")
+
+
+class Transfers(_Strict):
+    """What a transfer request offers and checks in this profile: lists for the card, consent, clocks, channels."""
+
+    from_teams: list[str] = Field(min_length=1, description="the requester's teams")
+    to_services: dict[Direction, list[str]] = Field(
+        min_length=1, description="the receiving services per direction; a direction not here is not offered"
+    )
+    decline_reasons: list[str] = Field(min_length=1)
+    capacity_is_never_a_reason: bool = False
+    checklists: dict[Direction, list[ChecklistItem]]
+    consent_required: list[Direction] = Field(description="directions that need the family's consent given to submit")
+    level_of_need: list[str] = Field(default_factory=list, description="empty: the profile doesn't ask")
+    wording: str = Field("", max_length=300, description="what the receiving side expects to read on a step down")
+    front_door_decision_hours: int | None = Field(None, ge=1, le=168)
+    front_door_decision_working_days: int | None = Field(None, ge=1, le=20)
+    gap_fix_working_days: int | None = Field(None, ge=1, le=20)
+    gap_escalation_role: Role | None = None
+    decision_authority: Literal["receiving_side", "meeting"] = "receiving_side"
+    routes: list[str] = Field(min_length=1)
+    step_across_channels: dict[str, str] = Field(
+        default_factory=dict, description="receiving service -> channel key, for a step across or co-work request"
+    )
+    co_working_days: int = Field(0, ge=0, le=90, description="days the sending side stays open after allocation")
+    show_initials: bool = False
+    return_to_previous_worker_months: int | None = Field(None, ge=1, le=24)
+    named_worker_nudge: bool = False
+    joint_visit_working_days: int | None = Field(None, ge=1, le=30)
+
+    @field_validator("from_teams", "decline_reasons", "level_of_need")
+    @classmethod
+    def _names_are_distinct_and_fit(cls, value: list[str]) -> list[str]:
+        return _distinct_names(value)
+
+    @field_validator("to_services")
+    @classmethod
+    def _services_are_named(cls, value: dict[Direction, list[str]]) -> dict[Direction, list[str]]:
+        for direction, services in value.items():
+            if not services:
+                raise ValueError(f"{direction.value}: name at least one receiving service")
+            _distinct_names(services)
+        return value
+
+    @field_validator("routes")
+    @classmethod
+    def _known_routes(cls, value: list[str]) -> list[str]:
+        unknown = [route for route in value if route not in KNOWN_ROUTES]
+        if unknown:
+            raise ValueError(f"unknown route(s) {unknown}; known: {', '.join(KNOWN_ROUTES)}")
+        if len(set(value)) != len(value):
+            raise ValueError("a route is listed twice")
+        return value
+
+    @field_validator("step_across_channels")
+    @classmethod
+    def _channel_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        for service, channel in value.items():
+            if not re.fullmatch(_KEY_PATTERN, channel):
+                raise ValueError(f"{service!r}: channel key {channel!r} must match {_KEY_PATTERN}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Transfers:
+        if self.capacity_is_never_a_reason:
+            for reason in self.decline_reasons:
+                if "capacity" in reason.lower():
+                    raise ValueError(f"capacity is never a reason to decline in this profile: {reason!r}")
+        allowed = set(self.to_services)
+        if set(self.checklists) != allowed:
+            missing = sorted(d.value for d in allowed - set(self.checklists))
+            extra = sorted(d.value for d in set(self.checklists) - allowed)
+            raise ValueError(
+                f"checklists must name the same directions as to_services (missing: {missing}, not offered: {extra})"
+            )
+        for direction, items in self.checklists.items():
+            keys = [item.key for item in items]
+            if len(set(keys)) != len(keys):
+                raise ValueError(f"{direction.value}: a checklist key is listed twice")
+        across = {
+            service for d in (Direction.STEP_ACROSS, Direction.CO_WORK) for service in self.to_services.get(d, [])
+        }
+        unknown = sorted(set(self.step_across_channels) - across)
+        if unknown:
+            raise ValueError(f"step_across_channels names services no step across or co-work offers: {unknown}")
+        if self.front_door_decision_hours is not None and self.front_door_decision_working_days is not None:
+            raise ValueError("give the front door's decision time in hours or in working days, not both")
+        if self.gap_escalation_role is not None and self.gap_fix_working_days is None:
+            raise ValueError("gap_escalation_role needs gap_fix_working_days (when the escalation happens)")
+        return self
+
+    def offers(self, direction: Direction) -> bool:
+        return direction in self.to_services
+
+    def checklist(self, direction: Direction) -> list[ChecklistItem]:
+        return self.checklists.get(direction, [])
+
+
+def _distinct_names(names: list[str]) -> list[str]:
+    for name in names:
+        if not name.strip():
+            raise ValueError("a name is blank")
+        if len(name) > SERVICE_NAME_MAX:
+            raise ValueError(f"{name!r} is longer than {SERVICE_NAME_MAX} characters")
+    if len(set(names)) != len(names):
+        raise ValueError("a name is listed twice")
+    return names
+
+
+def _generic_checklist() -> list[ChecklistItem]:
+    return [
+        ChecklistItem(key="assessment", label="Assessment completed and up to date"),
+        ChecklistItem(key="plan", label="Current plan"),
+        ChecklistItem(key="chronology", label="Chronology up to date"),
+        ChecklistItem(key="case_summary", label="Case summary"),
+        ChecklistItem(key="supervision", label="Decision recorded in supervision"),
+    ]
+
+
+def default_transfers() -> Transfers:
+    """What a profile without a [transfers] section offers: the three directions every procedure has, generic lists.
+
+    Every shipped profile sets its own; this keeps a hand-written or test profile usable.
+    """
+    directions = (Direction.STEP_DOWN_EARLY_HELP, Direction.STEP_DOWN_UNIVERSAL, Direction.STEP_UP)
+    return Transfers(
+        from_teams=["Social work team", "Early help team"],
+        to_services={
+            Direction.STEP_DOWN_EARLY_HELP: ["Early help"],
+            Direction.STEP_DOWN_UNIVERSAL: ["Universal services"],
+            Direction.STEP_UP: ["Children's social care"],
+        },
+        decline_reasons=[
+            "The level of need does not meet the receiving service's threshold",
+            "Another service is better placed to meet the child's needs",
+        ],
+        checklists={direction: _generic_checklist() for direction in directions},
+        consent_required=[Direction.STEP_DOWN_EARLY_HELP],
+        routes=["weekly_meeting", "manager_agreement", "direct"],
+    )
+
+
 class PolicyProfile(_Strict):
     """One procedure's rules; loaded from a profile file and validated at start-up."""
 
@@ -135,6 +292,7 @@ class PolicyProfile(_Strict):
     working: Working = Working()
     labels: Labels = Labels()
     clinic: Clinic | None = None
+    transfers: Transfers = Field(default_factory=default_transfers)
     assumptions: Assumed = Assumed()
 
     @field_validator("case_reference_pattern")
@@ -145,6 +303,12 @@ class PolicyProfile(_Strict):
         except re.error as exc:
             raise ValueError(f"not a valid regular expression: {exc}") from exc
         return value
+
+    @model_validator(mode="after")
+    def _clinic_route_needs_a_clinic(self) -> PolicyProfile:
+        if "clinic" in self.transfers.routes and self.clinic is None:
+            raise ValueError("transfers.routes offers the clinic but this profile has no [clinic]")
+        return self
 
     def role_title(self, role: Role) -> str:
         return self.labels.roles.get(role, ROLE_TITLES[role])

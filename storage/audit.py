@@ -47,3 +47,36 @@ class AuditLog:
         return [
             {"at": r.at, "actor": r.actor_object_id, "action": r.action, "detail": r.detail} for r in rows
         ]
+
+
+# The database itself refuses to change or delete an audit event (a purge for retention will need its
+# own, audited, migration-level procedure).
+_SQLITE_GUARDS = {
+    "audit_events_no_update": "BEFORE UPDATE",
+    "audit_events_no_delete": "BEFORE DELETE",
+}
+
+
+def append_only_ddl(dialect: str) -> list[str]:
+    if dialect == "sqlite":
+        return [
+            f"CREATE TRIGGER IF NOT EXISTS {name} {when} ON audit_events "
+            "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END"
+            for name, when in _SQLITE_GUARDS.items()
+        ]
+    return [
+        "CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger AS $$ "
+        "BEGIN RAISE EXCEPTION 'audit events are append-only'; END; $$ LANGUAGE plpgsql",
+        "DROP TRIGGER IF EXISTS audit_events_no_change ON audit_events",
+        "CREATE TRIGGER audit_events_no_change BEFORE UPDATE OR DELETE ON audit_events "
+        "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()",
+    ]
+
+
+def drop_append_only_ddl(dialect: str) -> list[str]:
+    if dialect == "sqlite":
+        return [f"DROP TRIGGER IF EXISTS {name}" for name in _SQLITE_GUARDS]
+    return [
+        "DROP TRIGGER IF EXISTS audit_events_no_change ON audit_events",
+        "DROP FUNCTION IF EXISTS audit_events_append_only()",
+    ]

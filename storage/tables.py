@@ -219,3 +219,40 @@ class WaitlistRow(Base):
     offered_booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# -- transfer requests --------------------------------------------------------------------------------
+class TransferRow(Base):
+    """A request to move a child's case between services, and where its life cycle stands."""
+
+    __tablename__ = "transfers"
+    __table_args__ = (
+        Index("ix_transfers_case", "case_reference"),
+        Index("ix_transfers_requester", "tenant_id", "requester_object_id", "state"),
+        Index("ix_transfers_state", "state", "receiving_channel"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    state: Mapped[str] = mapped_column(String(24))
+    paused_from: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    requester_object_id: Mapped[str] = mapped_column(String(64))
+    requester_name: Mapped[str] = mapped_column(String(128), default="")
+    case_reference: Mapped[str] = mapped_column(String(32))
+    direction: Mapped[str] = mapped_column(String(32))
+    from_team: Mapped[str] = mapped_column(String(80))
+    to_service: Mapped[str] = mapped_column(String(80))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    receiving_channel: Mapped[str] = mapped_column(String(32))
+    channel_conversation_id: Mapped[str] = mapped_column(String(512), default="")
+    channel_activity_id: Mapped[str] = mapped_column(String(256), default="")
+    decision: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    gaps: Mapped[list[str]] = mapped_column(JSON, default=list)
+    decision_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    gaps_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_actor_object_id: Mapped[str] = mapped_column(String(64), default="")
+    last_actor_name: Mapped[str] = mapped_column(String(128), default="")
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

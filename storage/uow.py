@@ -13,6 +13,7 @@ from storage.clinic import ClinicRepository
 from storage.conversations import ConversationRepository
 from storage.drafts import DraftRepository
 from storage.outbox import OutboxRepository
+from storage.transfers import TransferRepository
 
 
 class UnitOfWork:
@@ -37,6 +38,7 @@ class UnitOfWork:
         self.audit = AuditLog(self._session)
         self.actions = ProcessedActions(self._session)
         self.clinic = ClinicRepository(self._session)
+        self.transfers = TransferRepository(self._session)
         return self
 
     async def __aexit__(

@@ -19,6 +19,7 @@ from bot.app import RUNTIME, Runtime, create_app
 from bot.profile_files import load_profile
 from bot.settings import REPO_ROOT, Settings
 from domain.roles import Role
+from storage.audit import append_only_ddl, drop_append_only_ddl
 from storage.database import create_engine
 from storage.migrate import upgrade
 from storage.tables import Base
@@ -36,9 +37,14 @@ COORDINATOR = Person.make("E.C.")
 ADMIN = Person.make("A.D.")
 NOBODY = Person.make("N.R.")
 ASSESSMENT_WORKER = Person.make("A.T.")
+EARLY_HELP_WORKER = Person.make("E.W.")
+FRONT_DOOR_DECIDER = Person.make("F.D.")
+TEAM_MANAGER = Person.make("T.M.")
+SECOND_COORDINATOR = Person.make("E.C.2")
 # More invented social workers, for crowds at the clinic.
 SOCIAL_WORKERS = [Person.make(f"S.{i}.") for i in range(60)]
 COORDINATORS_CHANNEL = Chat.channel("coordinators")
+FRONT_DOOR_CHANNEL = Chat.channel("front-door")
 
 
 class Clock:
@@ -127,8 +133,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 async def clean_database(database_url: str) -> AsyncIterator[str]:
     engine = create_engine(database_url)
     async with engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            await conn.execute(table.delete())
+        dialect = conn.dialect.name
+        if dialect == "postgresql":
+            # TRUNCATE does not fire the append-only row triggers on the audit trail.
+            names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for statement in drop_append_only_ddl(dialect):
+                await conn.execute(text(statement))
+            for table in reversed(Base.metadata.sorted_tables):
+                await conn.execute(table.delete())
+            for statement in append_only_ddl(dialect):
+                await conn.execute(text(statement))
     await engine.dispose()
     yield database_url
 
@@ -159,10 +175,16 @@ def make_settings(database_url: str, openid: str, entra: FakeEntraAndGraph, ca_p
         "roles": {
             Role.SOCIAL_WORKER: [SOCIAL_WORKER.object_id, *(p.object_id for p in SOCIAL_WORKERS)],
             Role.ASSESSMENT_SOCIAL_WORKER: [ASSESSMENT_WORKER.object_id],
-            Role.COORDINATOR: [COORDINATOR.object_id],
+            Role.COORDINATOR: [COORDINATOR.object_id, SECOND_COORDINATOR.object_id],
+            Role.EARLY_HELP_WORKER: [EARLY_HELP_WORKER.object_id],
+            Role.FRONT_DOOR: [FRONT_DOOR_DECIDER.object_id],
+            Role.TEAM_MANAGER: [TEAM_MANAGER.object_id],
             Role.ADMINISTRATOR: [ADMIN.object_id],
         },
         "coordinators_channel_id": COORDINATORS_CHANNEL.id,
+        "front_door_channel_id": FRONT_DOOR_CHANNEL.id,
+        "front_door_phone": "01234 000000",
+        "front_door_out_of_hours_phone": "01234 999999",
         "local_mode": False,
     }
     values.update(overrides)

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 import cards
+from bot.profile_files import all_profiles
+from bot.settings import REPO_ROOT
 from cards.booking import (
     ClinicChoice,
     render_booked,
@@ -44,11 +46,29 @@ from cards.common import (
     render_notice,
     render_welcome,
 )
+from cards.transfer_card import (
+    render_decision_form,
+    render_transfer_card,
+    render_transfer_details,
+    render_transfer_list,
+    render_transfer_notice,
+    render_transfer_refused,
+)
+from cards.transfer_forms import (
+    render_direction_picker,
+    render_transfer_form,
+    render_transfer_review,
+    render_urgent_recorded,
+    urgent_warning_block,
+)
 from domain.booking import REASON_MAX, TEAM_MAX, Booking, BookingDetails, BookingStatus, Slot
 from domain.clinic import ClinicDate
 from domain.directions import Direction
 from domain.profiles import Working
 from domain.roles import ROLE_TITLES
+from domain.transfer_machine import Event, State
+from domain.transfer_record import Transfer
+from domain.transfers import TransferDetails
 from domain.working_days import WorkingCalendar
 from tests.harness.cardschema import accessibility_problems, assert_valid_card, card_errors
 
@@ -99,6 +119,53 @@ def _booking(i: int, status: BookingStatus = BookingStatus.BOOKED) -> Booking:
 MOVED_CLINIC = ClinicDate(DAY, DAY, moved=True, reason=LONG[:200])
 URL = "https://teams.microsoft.com/l/meetup-join/" + "W" * 300
 
+PROFILES = all_profiles(REPO_ROOT / "profiles")
+ROCHDALE = PROFILES["rochdale"]  # the longest lists and checklists
+REQUEST = TransferDetails.model_validate(
+    {
+        "case_reference": "WWWWWW-99999999",
+        "child_initials": "WWWWWWWW",
+        "children_count": 15,
+        "direction": "step_down_early_help",
+        "from_team": ROCHDALE.transfers.from_teams[0],
+        "to_service": ROCHDALE.transfers.to_services[Direction.STEP_DOWN_EARLY_HELP][0],
+        "reason": "W" * 1000,
+        "outstanding_needs": "W" * 1000,
+        "level_of_need": "",
+        "route": "direct",
+        "consent": {
+            "status": "not_sought_risk",
+            "risk_reason": "W" * 500,
+            "agreed_by": "W" * 80,
+        },
+        "manager": {"manager": "W" * 80, "decided_on": "2026-11-01"},
+        "checklist": {i.key: False for i in ROCHDALE.transfers.checklist(Direction.STEP_DOWN_EARLY_HELP)},
+        "discussed_with": "W" * 80,
+        "discussed_on": "2026-11-02",
+    }
+)
+TRANSFER = Transfer(
+    id=10**9,
+    version=10**6,
+    state=State.GAPS_OPEN,
+    paused_from=None,
+    tenant_id="t",
+    requester_object_id="o",
+    requester_name="W" * 128,
+    case_reference=REQUEST.case_reference,
+    direction=REQUEST.direction,
+    from_team=REQUEST.from_team,
+    to_service=REQUEST.to_service,
+    details={**REQUEST.model_dump(mode="json"), "wording": "W" * 300},
+    receiving_channel="coordinators",
+    decision={"worker_name": "W" * 80, "reason": "W" * 300, "information": "W" * 1000, "joint_visit_on": "2026-12-01"},
+    gaps=[i.key for i in ROCHDALE.transfers.checklist(Direction.STEP_DOWN_EARLY_HELP)],
+    decision_due_at=START,
+    gaps_due_at=START,
+    last_actor_name="W" * 128,
+)
+FORM_VALUES = {"case_reference": "W" * 32, "reason": "W" * 1000, "outstanding_needs": "W" * 1000}
+
 # The largest input each renderer can be given in practice; a new renderer must be added here.
 WORST_CASES: dict[str, Callable[[], dict[str, Any]]] = {
     "render_help": lambda: render_help(
@@ -134,6 +201,31 @@ WORST_CASES: dict[str, Callable[[], dict[str, Any]]] = {
     "render_clinic_cancelled_notice": lambda: render_clinic_cancelled_notice(_booking(0), CAL, reason=LONG[:300]),
     "render_clinic_changed": lambda: render_clinic_changed(DAY, cancelled=True, told=999),
     "render_assessment_step_down": lambda: render_assessment_step_down(problems=[LONG[:200]] * 4),
+    "render_direction_picker": lambda: render_direction_picker(list(Direction)),
+    "render_transfer_form": lambda: render_transfer_form(
+        ROCHDALE,
+        Direction.STEP_DOWN_EARLY_HELP,
+        values=FORM_VALUES,
+        problems=[LONG[:200]] * 12,
+        booking_id=1,
+        urgent=urgent_warning_block(day_phone="0" * 20, out_of_hours_phone="0" * 20, front_door="W" * 40),
+    ),
+    "render_transfer_review": lambda: render_transfer_review(
+        REQUEST,
+        ROCHDALE,
+        draft_id=10**9,
+        version=10**6,
+        wording="W" * 300,
+        missing=[i.label for i in ROCHDALE.transfers.checklist(Direction.STEP_DOWN_EARLY_HELP)],
+        channel_title=LONG[:80],
+    ),
+    "render_urgent_recorded": lambda: render_urgent_recorded("W" * 40),
+    "render_transfer_card": lambda: render_transfer_card(TRANSFER, ROCHDALE, CAL, events=list(Event)),
+    "render_transfer_details": lambda: render_transfer_details(TRANSFER, ROCHDALE, CAL),
+    "render_decision_form": lambda: render_decision_form(TRANSFER, ROCHDALE, Event.MARK_GAPS, note=LONG),
+    "render_transfer_list": lambda: render_transfer_list(LONG[:80], [TRANSFER] * 20, CAL, ROCHDALE),
+    "render_transfer_notice": lambda: render_transfer_notice(TRANSFER, ROCHDALE, LONG[:120], [LONG[:300]] * 4),
+    "render_transfer_refused": lambda: render_transfer_refused(TRANSFER, LONG),
     "render_discussion_recorded": lambda: render_discussion_recorded("W" * 32, "W" * 80, DAY, wording=LONG[:200]),
 }
 

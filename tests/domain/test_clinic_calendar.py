@@ -380,7 +380,7 @@ def test_redcars_profile_file_validates_and_marks_its_assumptions() -> None:
         "clinic.reminder_working_days_before",
     ]:
         assert assumed in profile.assumptions.fields
-    models = {"clinic": profile.clinic, "working": profile.working}
+    models = {"clinic": profile.clinic, "working": profile.working, "transfers": profile.transfers}
     for assumed in profile.assumptions.fields:
         section, _, name = assumed.partition(".")
         assert name in type(models[section]).model_fields, assumed

@@ -6,10 +6,13 @@ from typing import Any
 
 
 def _walk(node: Any) -> list[dict[str, Any]]:
+    """Every element a person can see or press (not the card's automatic refresh, nor fallbacks)."""
     out: list[dict[str, Any]] = []
     if isinstance(node, dict):
         out.append(node)
-        for value in node.values():
+        for key, value in node.items():
+            if key in ("refresh", "fallback"):
+                continue
             out.extend(_walk(value))
     elif isinstance(node, list):
         for value in node:

@@ -72,9 +72,7 @@ async def test_a_double_click_or_replay_books_once(bot: BotUnderTest) -> None:
     picker = await open_clinics(bot, SOCIAL_WORKER)
     reviewed = await review(bot, SOCIAL_WORKER, slot_buttons(picker)[0])
     confirm = button(reviewed, "booking.confirm")
-    first, second = await asyncio.gather(
-        press(bot, SOCIAL_WORKER, confirm), press(bot, SOCIAL_WORKER, confirm)
-    )
+    first, second = await asyncio.gather(press(bot, SOCIAL_WORKER, confirm), press(bot, SOCIAL_WORKER, confirm))
     third = await press(bot, SOCIAL_WORKER, confirm)
     for card in (first, second, third):
         assert "You're booked" in shown_text(card)
@@ -84,7 +82,11 @@ async def test_a_double_click_or_replay_books_once(bot: BotUnderTest) -> None:
 async def test_bad_details_are_named_and_nothing_is_written(bot: BotUnderTest) -> None:
     picker = await open_clinics(bot, SOCIAL_WORKER)
     card = await review(
-        bot, SOCIAL_WORKER, slot_buttons(picker)[0], case_reference="Jane Smith", decision_date="2027-01-01",
+        bot,
+        SOCIAL_WORKER,
+        slot_buttons(picker)[0],
+        case_reference="Jane Smith",
+        decision_date="2027-01-01",
         manager_agreed="false",
     )
     text = shown_text(card)

@@ -19,9 +19,7 @@ def _bot_tokens(entra: FakeEntraAndGraph) -> list[dict[str, str]]:
     return [t for t in entra.state.tokens_issued if t["scope"].startswith("https://api.botframework.com")]
 
 
-async def test_many_turns_share_one_token_and_one_connector_client(
-    bot: BotUnderTest, entra: FakeEntraAndGraph
-) -> None:
+async def test_many_turns_share_one_token_and_one_connector_client(bot: BotUnderTest, entra: FakeEntraAndGraph) -> None:
     for _ in range(3):
         await bot.driver.say(SOCIAL_WORKER, Chat.personal(SOCIAL_WORKER), "help")
     await bot.driver.say(COORDINATOR, COORDINATORS_CHANNEL, "help")

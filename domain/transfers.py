@@ -1,0 +1,233 @@
+"""A transfer request's details and the rules a card checks before it is submitted (step up, down, across, co-work)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from domain.directions import DIRECTION_TITLES, Direction
+from domain.profiles import ChecklistItem, PolicyProfile
+from domain.working_days import WorkingCalendar
+
+REASON_MAX = 1000
+_INITIALS = r"^[A-Za-z.]*$"
+
+
+class ConsentStatus(StrEnum):
+    GIVEN = "given"
+    REFUSED = "refused"
+    NOT_SOUGHT_RISK = "not_sought_risk"
+
+
+CONSENT_TITLES: dict[ConsentStatus, str] = {
+    ConsentStatus.GIVEN: "Consent given",
+    ConsentStatus.REFUSED: "Consent refused",
+    ConsentStatus.NOT_SOUGHT_RISK: "Not sought: seeking it would increase the risk to the child",
+}
+
+
+class Route(StrEnum):
+    CLINIC = "clinic"
+    WEEKLY_MEETING = "weekly_meeting"
+    PANEL = "panel"
+    MANAGER_AGREEMENT = "manager_agreement"
+    DIRECT = "direct"
+
+
+ROUTE_TITLES: dict[Route, str] = {
+    Route.CLINIC: "Step-down clinic booking",
+    Route.WEEKLY_MEETING: "Weekly meeting",
+    Route.PANEL: "Panel",
+    Route.MANAGER_AGREEMENT: "Manager-to-manager agreement",
+    Route.DIRECT: "Direct request",
+}
+
+_STEP_DOWNS = (Direction.STEP_DOWN_EARLY_HELP, Direction.STEP_DOWN_UNIVERSAL)
+_ACROSS = (Direction.STEP_ACROSS, Direction.CO_WORK)
+
+
+class Consent(BaseModel):
+    """The family's consent: given (by whom, how, when), refused, or not sought because of the risk to the child."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    status: ConsentStatus
+    relationship: str = Field("", max_length=40, description="the person's relationship to the child")
+    initials: str = Field("", max_length=8, pattern=_INITIALS)
+    how: str = Field("", max_length=80)
+    on: date | None = None
+    risk_reason: str = Field("", max_length=500)
+    agreed_by: str = Field("", max_length=80, description="the manager who agreed not to seek consent")
+
+    @model_validator(mode="after")
+    def _status_has_its_facts(self) -> Consent:
+        if self.status is ConsentStatus.GIVEN:
+            missing = [name for name in ("relationship", "initials", "how") if not getattr(self, name)]
+            if self.on is None:
+                missing.append("on")
+            if missing:
+                raise ValueError(f"consent given needs who gave it, how and when (missing: {', '.join(missing)})")
+        if self.status is ConsentStatus.NOT_SOUGHT_RISK and not (self.risk_reason and self.agreed_by):
+            raise ValueError("consent not sought needs why seeking it adds to the risk, and the manager who agreed")
+        return self
+
+
+class ManagerAgreement(BaseModel):
+    """Who agreed the move and the date of the decision in supervision (some clocks start there)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    manager: str = Field(min_length=2, max_length=80)
+    decided_on: date
+
+
+class TransferDetails(BaseModel):
+    """What the requester puts on the card; `request_problems` checks it against the profile."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    case_reference: str = Field(min_length=3, max_length=32)
+    child_initials: str = Field("", max_length=8, pattern=_INITIALS)
+    children_count: int = Field(ge=1, le=15, description="a step up covers every child in the family")
+    direction: Direction
+    from_team: str = Field(max_length=80)
+    to_service: str = Field(max_length=80)
+    reason: str = Field(min_length=3, max_length=REASON_MAX)
+    outstanding_needs: str = Field("", max_length=REASON_MAX)
+    level_of_need: str = Field("", max_length=80)
+    route: Route
+    consent: Consent
+    manager: ManagerAgreement
+    checklist: dict[str, bool] = Field(default_factory=dict)
+    discussed_with: str = Field("", max_length=80, description="e.g. the Early Help Coordinator rung or met")
+    discussed_on: date | None = None
+    booking_id: int | None = Field(None, ge=1)
+
+    @field_validator("case_reference")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.upper()
+
+
+def request_problems(details: TransferDetails, profile: PolicyProfile, *, today: date) -> list[str]:
+    """Why this request cannot be submitted yet, as sentences for the card; empty when it can."""
+    transfers = profile.transfers
+    direction = details.direction
+    title = DIRECTION_TITLES[direction].lower()
+    problems: list[str] = []
+
+    if not re.fullmatch(profile.case_reference_pattern, details.case_reference):
+        example = profile.case_reference_example
+        problems.append(f"Enter the case reference as it is written in the case record, like {example}.")
+
+    if details.from_team not in transfers.from_teams:
+        problems.append("Choose your team from the list.")
+    if not transfers.offers(direction):
+        problems.append(f"{profile.authority} does not take a request to {title} through the bot.")
+    elif details.to_service not in transfers.to_services[direction]:
+        problems.append(f"Choose the receiving service from the list for a {title} request.")
+
+    if transfers.level_of_need:
+        if not details.level_of_need:
+            problems.append("Select the level of need.")
+        elif details.level_of_need not in transfers.level_of_need:
+            problems.append("Select the level of need from the list.")
+    elif details.level_of_need:
+        problems.append(f"{profile.authority} does not ask for a level of need: leave it empty.")
+
+    if details.route.value not in transfers.routes:
+        problems.append(f"{profile.authority} does not use the {ROUTE_TITLES[details.route].lower()} route.")
+    if details.booking_id is not None and details.route is not Route.CLINIC:
+        problems.append("A clinic booking goes with the clinic route.")
+
+    problems.extend(_consent_problems(details, profile))
+
+    for label, on in (
+        ("The manager's decision", details.manager.decided_on),
+        ("The family's consent", details.consent.on),
+        ("The discussion", details.discussed_on),
+    ):
+        if on is not None and on > today:
+            problems.append(f"{label} cannot be dated in the future.")
+    if details.discussed_on is not None and not details.discussed_with:
+        problems.append("Say who the discussion was with.")
+
+    known = {item.key for item in transfers.checklist(direction)}
+    unknown = sorted(set(details.checklist) - known)
+    if unknown:
+        problems.append(f"These are not on the checklist for a {title} request: {', '.join(unknown)}.")
+    return problems
+
+
+def _consent_problems(details: TransferDetails, profile: PolicyProfile) -> list[str]:
+    direction = details.direction
+    status = details.consent.status
+    if direction is Direction.STEP_DOWN_EARLY_HELP and status is ConsentStatus.REFUSED:
+        # Early help is an offer the family takes up (York): a refusal ends it whatever the profile lists.
+        return ["The family has refused early help, so the case cannot step down to it."]
+    if direction in profile.transfers.consent_required and status is not ConsentStatus.GIVEN:
+        return [
+            f"A request to {DIRECTION_TITLES[direction].lower()} needs the family's consent in {profile.authority}: "
+            "record who gave it, how and when."
+        ]
+    if direction is Direction.STEP_UP and status is ConsentStatus.REFUSED:
+        return [
+            "A step up goes without the family's consent only where seeking it would increase the risk to the child: "
+            "record that, with the reason and the manager who agreed."
+        ]
+    return []
+
+
+def missing_checklist(details: TransferDetails, profile: PolicyProfile) -> list[ChecklistItem]:
+    """The profile's items for this direction the requester has not ticked; they do not block submitting."""
+    return [item for item in profile.transfers.checklist(details.direction) if not details.checklist.get(item.key)]
+
+
+def wording_for(details: TransferDetails, profile: PolicyProfile) -> str | None:
+    """The wording the receiving side expects (Redcar's), only when the facts it states hold.
+
+    "Step Down to Early Help agreed with Team Manager and following discussion with Early Help Coordinator":
+    a step down to early help, agreed by a manager, after a discussion with a coordinator recorded by name or as
+    a booked clinic slot.
+    """
+    wording = profile.transfers.wording
+    if not wording or details.direction is not Direction.STEP_DOWN_EARLY_HELP:
+        return None
+    agreed = bool(details.manager.manager)
+    discussed = bool(details.discussed_with) or (details.route is Route.CLINIC and details.booking_id is not None)
+    return wording if agreed and discussed else None
+
+
+def receiving_channel(details: TransferDetails, profile: PolicyProfile) -> str:
+    """The channel key the request card goes to: the coordinators, the front door, or the receiving service's."""
+    if details.direction in _STEP_DOWNS:
+        return "coordinators"
+    if details.direction is Direction.STEP_UP:
+        return "front_door"
+    return profile.transfers.step_across_channels.get(details.to_service, "managers")
+
+
+def decision_due(
+    details: TransferDetails, profile: PolicyProfile, calendar: WorkingCalendar, submitted_at: datetime
+) -> datetime | None:
+    """When the front door must decide a step up (Rochdale 24 hours, York 1 working day), in UTC; None otherwise."""
+    if details.direction is not Direction.STEP_UP:
+        return None
+    transfers = profile.transfers
+    submitted = calendar.to_utc(submitted_at)
+    if transfers.front_door_decision_hours is not None:
+        return submitted + timedelta(hours=transfers.front_door_decision_hours)
+    if transfers.front_door_decision_working_days is not None:
+        day = calendar.working_days_after(calendar.local_date(submitted), transfers.front_door_decision_working_days)
+        return calendar.due_at(day)
+    return None
+
+
+def case_label(details: TransferDetails, profile: PolicyProfile) -> str:
+    """How a card names the case: the reference, with the child's initials only where the profile shows them."""
+    if profile.transfers.show_initials and details.child_initials:
+        return f"{details.case_reference} ({details.child_initials})"
+    return details.case_reference

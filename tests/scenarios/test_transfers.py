@@ -1,0 +1,313 @@
+"""Transfer requests: made by the requester, posted to the receiving channel, decided from the card."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from sqlalchemy import select
+
+from storage.tables import AuditEventRow, OutboxRow, TransferRow
+from tests.conftest import (
+    COORDINATOR,
+    COORDINATORS_CHANNEL,
+    EARLY_HELP_WORKER,
+    FRONT_DOOR_CHANNEL,
+    FRONT_DOOR_DECIDER,
+    SECOND_COORDINATOR,
+    SOCIAL_WORKER,
+    TEAM_MANAGER,
+    BotUnderTest,
+)
+from tests.harness.cardschema import assert_valid_card
+from tests.harness.cardwalk import button, buttons, inputs, shown_text
+from tests.harness.connector import Member
+from tests.harness.driver import Chat
+from tests.scenarios.booking_steps import press
+from tests.scenarios.transfer_steps import STEP_DOWN, STEP_UP, first_choice, start_request, submit_request
+
+
+async def _transfers(bot: BotUnderTest) -> list[TransferRow]:
+    async with bot.runtime.services.uow() as uow:
+        return list(await uow.session.scalars(select(TransferRow).order_by(TransferRow.id)))
+
+
+async def _audit(bot: BotUnderTest) -> list[str]:
+    async with bot.runtime.services.uow() as uow:
+        return list(await uow.session.scalars(select(AuditEventRow.action).order_by(AuditEventRow.id)))
+
+
+async def _deliver(bot: BotUnderTest) -> list[Any]:
+    mark = bot.connector.snapshot()
+    while await bot.run_outbox():
+        pass
+    return bot.connector.since(mark)
+
+
+async def _set_up_channels(bot: BotUnderTest) -> None:
+    await bot.driver.install(COORDINATOR, COORDINATORS_CHANNEL)
+    await bot.driver.install(FRONT_DOOR_DECIDER, FRONT_DOOR_CHANNEL)
+    for person in (SOCIAL_WORKER, EARLY_HELP_WORKER, COORDINATOR):
+        await bot.driver.install(person, Chat.personal(person))
+    team = [COORDINATOR, SECOND_COORDINATOR, SOCIAL_WORKER, FRONT_DOOR_DECIDER]
+    bot.connector.rosters[COORDINATORS_CHANNEL.team_id] = [Member(p.user_id, p.object_id, p.name) for p in team]
+
+
+async def _submitted_step_down(bot: BotUnderTest) -> tuple[TransferRow, dict[str, Any]]:
+    await _set_up_channels(bot)
+    form = await start_request(bot, SOCIAL_WORKER)
+    values = {**STEP_DOWN, "to_service": first_choice(form, "to_service")}
+    sent = await submit_request(bot, SOCIAL_WORKER, form, **values)
+    [transfer] = await _transfers(bot)
+    calls = await _deliver(bot)
+    [post] = [c for c in calls if c.op == "send" and c.conversation_id == COORDINATORS_CHANNEL.id]
+    return transfer, post.cards[0] | {"_sent": sent}
+
+
+async def _coordinator_view(bot: BotUnderTest, who: Any = COORDINATOR) -> dict[str, Any]:
+    [transfer] = await _transfers(bot)
+    return await press(bot, who, {"verb": "transfer.refresh", "data": {"record_id": transfer.id}})
+
+
+async def test_a_step_down_goes_to_the_coordinators_channel_without_the_familys_circumstances(
+    bot: BotUnderTest,
+) -> None:
+    transfer, posted = await _submitted_step_down(bot)
+    sent = posted.pop("_sent")
+    assert "Sent. You'll be told of each decision." in shown_text(sent)
+    assert (transfer.state, transfer.direction, transfer.receiving_channel) == (
+        "submitted",
+        "step_down_early_help",
+        "coordinators",
+    )
+    assert_valid_card(posted)
+    text = json.dumps(posted)
+    assert "DEMO-0101" in text and "Field social work team" in text and "Submitted" in text
+    assert STEP_DOWN["reason"] not in text and "Mother" not in text and "School attendance" not in text
+    # Each coordinator gets their own view; the base view shows no decision buttons.
+    # (the front door decider on that team decides too; the roster holds no one else)
+    assert set(posted["refresh"]["userIds"]) == {
+        COORDINATOR.user_id,
+        SECOND_COORDINATOR.user_id,
+        SOCIAL_WORKER.user_id,
+        FRONT_DOOR_DECIDER.user_id,
+    }
+    assert buttons(posted, "transfer.form") == []
+    [row] = await _transfers(bot)
+    assert row.channel_activity_id, "the card's activity id is kept, to update it for everyone"
+    assert "transfer.submitted" in await _audit(bot)
+
+
+async def test_redcar_wording_is_carried_only_when_its_facts_hold(bot: BotUnderTest) -> None:
+    await _set_up_channels(bot)
+    form = await start_request(bot, SOCIAL_WORKER)
+    values = {**STEP_DOWN, "to_service": first_choice(form, "to_service")}
+    with_discussion = await press(bot, SOCIAL_WORKER, button(form, "transfer.review"), **values)
+    assert "following discussion with Early Help Coordinator" in shown_text(with_discussion)
+    no_discussion = await press(
+        bot, SOCIAL_WORKER, button(form, "transfer.review"), **{**values, "discussed_with": "", "discussed_on": ""}
+    )
+    assert "following discussion" not in shown_text(no_discussion)
+
+
+async def test_a_step_down_without_the_familys_consent_is_refused_and_writes_nothing(bot: BotUnderTest) -> None:
+    await _set_up_channels(bot)
+    form = await start_request(bot, SOCIAL_WORKER)
+    values = {
+        **STEP_DOWN,
+        "to_service": first_choice(form, "to_service"),
+        "consent_status": "not_sought_risk",
+        "consent_risk_reason": "Asking would alert the adult who harms",
+        "consent_agreed_by": "T.M.",
+    }
+    refused = await press(bot, SOCIAL_WORKER, button(form, "transfer.review"), **values)
+    assert "needs the family's consent" in shown_text(refused)
+    assert buttons(refused, "transfer.submit") == []
+    assert await _transfers(bot) == []
+
+
+async def test_each_viewer_gets_the_buttons_their_role_allows(bot: BotUnderTest) -> None:
+    await _submitted_step_down(bot)
+    coordinator = await _coordinator_view(bot)
+    titles = [b["title"] for b in buttons(coordinator)]
+    assert {"Accept and allocate", "Decline", "Ask for information", "Mark readiness gaps"} <= set(titles)
+    assert all(b.get("fallback", {}).get("type") == "Action.Submit" for b in buttons(coordinator))
+    requester = await _coordinator_view(bot, SOCIAL_WORKER)
+    requester_titles = {b["title"] for b in buttons(requester)}
+    assert "Withdraw the request" in requester_titles and "Accept and allocate" not in requester_titles
+    assert "transfer.refresh" not in " ".join(await _audit(bot)), "refreshes are not audit events"
+
+
+async def test_a_coordinator_accepts_and_allocates_and_everyone_is_told(bot: BotUnderTest) -> None:
+    await _submitted_step_down(bot)
+    view = await _coordinator_view(bot)
+    details = await press(bot, COORDINATOR, button(view, "transfer.details"))
+    assert STEP_DOWN["reason"] in shown_text(details)
+    assert "transfer.details_viewed" in await _audit(bot)
+    form = await press(bot, COORDINATOR, button(view, "transfer.form", "Accept and allocate"))
+    assert {"team", "worker", "allocate_to_me", "joint_visit_on"} <= set(inputs(form))
+    decided = await press(
+        bot,
+        COORDINATOR,
+        button(form, "transfer.decide"),
+        team=first_choice(form, "team"),
+        allocate_to_me="true",
+        joint_visit_on="2026-12-01",
+    )
+    text = shown_text(decided)
+    assert "Accepted and allocated" in text and "E.C." in text
+    calls = await _deliver(bot)
+    [update] = [c for c in calls if c.op == "update"]
+    assert update.conversation_id == COORDINATORS_CHANNEL.id
+    assert "Accepted and allocated" in json.dumps(update.cards)
+    to_requester = [c for c in calls if c.conversation_id == Chat.personal(SOCIAL_WORKER).id]
+    assert to_requester and "Accepted and allocated" in json.dumps(to_requester[0].cards)
+    to_worker = [c for c in calls if c.conversation_id == Chat.personal(COORDINATOR).id]
+    assert to_worker and "allocated to you" in json.dumps(to_worker[0].cards)
+    assert STEP_DOWN["reason"] not in json.dumps([c.activity for c in calls])
+    exchange = await bot.driver.say(SOCIAL_WORKER, Chat.personal(SOCIAL_WORKER), "my transfers")
+    assert "DEMO-0101" in shown_text(exchange.cards[0]) and "Accepted and allocated" in shown_text(exchange.cards[0])
+
+
+async def test_two_coordinators_deciding_at_once_one_wins_and_the_other_sees_who(bot: BotUnderTest) -> None:
+    await _submitted_step_down(bot)
+    view = await _coordinator_view(bot)
+    decline_form = await press(bot, SECOND_COORDINATOR, button(view, "transfer.form", "Decline"))
+    ask_form = await press(bot, COORDINATOR, button(view, "transfer.form", "Ask for information"))
+    reason = first_choice(decline_form, "reason")
+    first, second = await asyncio.gather(
+        press(bot, SECOND_COORDINATOR, button(decline_form, "transfer.decide"), reason=reason),
+        press(bot, COORDINATOR, button(ask_form, "transfer.decide"), note="Please add the last CiN minutes."),
+    )
+    [row] = await _transfers(bot)
+    assert row.state in ("declined", "returned") and row.version == 2
+    loser = second if row.state == "declined" else first
+    assert "already acted on it" in shown_text(loser)
+    replay = await press(bot, SECOND_COORDINATOR, button(decline_form, "transfer.decide"), reason=reason)
+    assert "already acted on it" in shown_text(replay)
+    assert len([a for a in await _audit(bot) if a in ("transfer.decline", "transfer.ask_for_information")]) == 1
+
+
+async def test_a_social_worker_cannot_accept_and_a_coordinator_cannot_withdraw(bot: BotUnderTest) -> None:
+    await _submitted_step_down(bot)
+    [row] = await _transfers(bot)
+    ids = {"record_id": row.id, "version": row.version}
+    accept = await press(bot, SOCIAL_WORKER, {"verb": "transfer.form", "data": {**ids, "event": "accept"}})
+    assert "Only" in shown_text(accept) and "coordinator" in shown_text(accept).lower()
+    withdraw = await press(bot, COORDINATOR, {"verb": "transfer.act", "data": {**ids, "event": "withdraw"}})
+    assert "can withdraw" in shown_text(withdraw)
+    [after] = await _transfers(bot)
+    assert (after.state, after.version) == ("submitted", 1)
+
+
+async def test_the_requester_withdraws_and_the_card_updates_for_everyone(bot: BotUnderTest) -> None:
+    await _submitted_step_down(bot)
+    view = await _coordinator_view(bot, SOCIAL_WORKER)
+    withdrawn = await press(bot, SOCIAL_WORKER, button(view, "transfer.act", "Withdraw the request"))
+    assert "Withdrawn" in shown_text(withdrawn)
+    calls = await _deliver(bot)
+    assert [c.op for c in calls if c.conversation_id == COORDINATORS_CHANNEL.id] == ["update"]
+    # The roster is read to give each viewer their own view of the updated card.
+    assert [c.op for c in calls if c.conversation_id == COORDINATORS_CHANNEL.team_id] == ["members"]
+
+
+async def test_malformed_and_oversized_payloads_write_nothing(bot: BotUnderTest) -> None:
+    await _set_up_channels(bot)
+    form = await start_request(bot, SOCIAL_WORKER)
+    values = {**STEP_DOWN, "to_service": first_choice(form, "to_service")}
+    before = len(await _audit(bot))
+    huge = await press(bot, SOCIAL_WORKER, button(form, "transfer.review"), **{**values, "reason": "x" * 5000})
+    smuggled = await press(bot, SOCIAL_WORKER, button(form, "transfer.review"), **{**values, "is_admin": "true"})
+    bad_verb = await press(bot, SOCIAL_WORKER, {"verb": "transfer.explode", "data": {}})
+    bad_event = await press(
+        bot, COORDINATOR, {"verb": "transfer.act", "data": {"record_id": 1, "version": 1, "event": "x"}}
+    )
+    for card in (huge, smuggled, bad_verb, bad_event):
+        assert "Nothing was saved." in shown_text(card) or "can't read" in shown_text(card)
+    assert await _transfers(bot) == []
+    assert len(await _audit(bot)) == before
+    async with bot.runtime.services.uow() as uow:
+        assert list(await uow.session.scalars(select(OutboxRow).where(OutboxRow.status == "pending"))) == []
+
+
+async def test_a_step_up_warns_about_urgent_concerns_first_and_goes_to_the_front_door(bot: BotUnderTest) -> None:
+    await _set_up_channels(bot)
+    form = await start_request(bot, EARLY_HELP_WORKER)
+    body_text = shown_text(form)
+    assert body_text.index("immediate risk") < body_text.index("Never enter the child's name")
+    assert "01234 000000" in body_text and "01234 999999" in body_text
+    recorded = await press(bot, EARLY_HELP_WORKER, button(form, "transfer.urgent_called"))
+    assert "written referral is still due" in shown_text(recorded)
+    values = {**STEP_UP, "from_team": first_choice(form, "from_team"), "to_service": first_choice(form, "to_service")}
+    await submit_request(bot, EARLY_HELP_WORKER, form, **values)
+    [row] = await _transfers(bot)
+    assert (row.direction, row.receiving_channel) == ("step_up", "front_door")
+    calls = await _deliver(bot)
+    assert [c.conversation_id for c in calls if c.op == "send"] == [FRONT_DOOR_CHANNEL.id]
+    view = await press(bot, FRONT_DOOR_DECIDER, {"verb": "transfer.refresh", "data": {"record_id": row.id}})
+    titles = {b["title"] for b in buttons(view)}
+    assert {"Threshold met", "Route to early help", "No further action"} <= titles
+    nfa = await press(bot, FRONT_DOOR_DECIDER, button(view, "transfer.form", "No further action"))
+    done = await press(bot, FRONT_DOOR_DECIDER, button(nfa, "transfer.decide"), reason=first_choice(nfa, "reason"))
+    assert "Declined" in shown_text(done)
+
+
+async def test_a_coordinator_cannot_make_the_front_doors_decisions(bot: BotUnderTest) -> None:
+    await _set_up_channels(bot)
+    form = await start_request(bot, EARLY_HELP_WORKER)
+    values = {**STEP_UP, "from_team": first_choice(form, "from_team"), "to_service": first_choice(form, "to_service")}
+    await submit_request(bot, EARLY_HELP_WORKER, form, **values)
+    [row] = await _transfers(bot)
+    refused = await press(
+        bot,
+        COORDINATOR,
+        {"verb": "transfer.form", "data": {"record_id": row.id, "version": 1, "event": "threshold_met"}},
+    )
+    assert "Only" in shown_text(refused)
+    assert (await _transfers(bot))[0].state == "submitted"
+
+
+async def test_rochdale_gaps_block_acceptance_and_escalate_after_three_working_days(start_bot: Any) -> None:
+    managers = Chat.channel("managers")
+    bot: BotUnderTest = await start_bot(profile="rochdale", managers_channel_id=managers.id)
+    await _set_up_channels(bot)
+    await bot.driver.install(TEAM_MANAGER, managers)
+    form = await start_request(bot, SOCIAL_WORKER)
+    picker_titles = [b["title"] for b in buttons(form, "transfer.start")]
+    assert picker_titles, "a Rochdale social worker chooses among several directions"
+    form = await press(bot, SOCIAL_WORKER, button(form, "transfer.start", "Step down to early help"))
+    values = {
+        **STEP_DOWN,
+        "from_team": first_choice(form, "from_team"),
+        "to_service": first_choice(form, "to_service"),
+        "route": "direct",
+        "discussed_with": "",
+        "discussed_on": "",
+        "check_assessment": "true",
+        "check_plan": "true",
+    }
+    if "level_of_need" in inputs(form):
+        values["level_of_need"] = first_choice(form, "level_of_need")
+    await submit_request(bot, SOCIAL_WORKER, form, **values)
+    await _deliver(bot)
+    view = await _coordinator_view(bot)
+    gaps_form = await press(bot, COORDINATOR, button(view, "transfer.form", "Mark readiness gaps"))
+    marked = await press(
+        bot, COORDINATOR, button(gaps_form, "transfer.decide"), gap_chronology="true", gap_genogram="true"
+    )
+    assert "Readiness gaps open" in shown_text(marked)
+    [row] = await _transfers(bot)
+    assert sorted(row.gaps) == ["chronology", "genogram"]
+    accept = await press(
+        bot,
+        COORDINATOR,
+        {"verb": "transfer.form", "data": {"record_id": row.id, "version": row.version, "event": "accept"}},
+    )
+    assert "until its readiness gaps are resolved" in shown_text(accept)
+    bot.clock.advance(days=7)
+    calls = await _deliver(bot)
+    [escalation] = [c for c in calls if c.conversation_id == managers.id]
+    assert (
+        "Head of service" in json.dumps(escalation.cards) or "head of service" in json.dumps(escalation.cards).lower()
+    )
