@@ -307,12 +307,19 @@ def _manage(booking: Booking) -> list[Json]:
 
 
 def render_booked(booking: Booking, calendar: WorkingCalendar, *, join_url: str = "", note: str = "") -> Json:
-    """The booking made: when, the join link, and buttons to move or cancel it."""
+    """The booking made: when, the join link, buttons to move or cancel it, and the transfer request."""
     body: list[Json] = [heading("You're booked at the step-down clinic"), _booking_facts(booking, calendar)]
     if note:
         body.append(text(note))
     body.append(text("You'll get a reminder the working day before.", subtle=True))
     actions = _manage(booking)
+    actions.append(
+        execute(
+            "Start the transfer request",
+            "transfer.start",
+            {"direction": booking.direction.value, "booking_id": booking.id},
+        )
+    )
     if join_url:
         actions.insert(0, {"type": "Action.OpenUrl", "title": "Join the clinic on Teams", "url": join_url})
     return card(body, actions)

@@ -22,6 +22,7 @@ from dialogs import transfer_effects
 from dialogs.clinic_rules import calendar_of
 from dialogs.router import Router
 from dialogs.turn import Reply, Services, Turn
+from domain.directions import Direction
 from domain.roles import Role
 from domain.transfer_machine import (
     OPEN_STATES,
@@ -51,6 +52,19 @@ MAY_SEE_DETAILS = frozenset(
 DECIDERS = MAY_SEE_DETAILS
 
 
+# In a profile whose meeting decides, its chair's outcome is authoritative; the receiving side prepares
+# (schedules, asks, marks gaps) but doesn't accept or decline on its own. Step ups stay with the front door.
+_MEETING_DECIDES = frozenset({Event.ACCEPT, Event.DECLINE})
+
+
+def meeting_decides(services: Services, transfer: Transfer, event: Event) -> bool:
+    return (
+        services.profile.transfers.decision_authority == "meeting"
+        and event in _MEETING_DECIDES
+        and transfer.direction is not Direction.STEP_UP
+    )
+
+
 def _is_requester(turn: Turn, transfer: Transfer) -> bool:
     return transfer.requester_object_id == turn.actor.object_id and transfer.tenant_id == turn.actor.tenant_id
 
@@ -58,6 +72,7 @@ def _is_requester(turn: Turn, transfer: Transfer) -> bool:
 def viewer_card(turn: Turn, services: Services, transfer: Transfer, *, note: str = "") -> dict[str, Any]:
     """This person's view: the buttons their roles allow on this request now."""
     events = allowed_events(transfer.state, roles=turn.actor.roles, is_requester=_is_requester(turn, transfer))
+    events = [e for e in events if not meeting_decides(services, transfer, e)]
     card = render_transfer_card(transfer, services.profile, calendar_of(services), events=events)
     if note:
         card["body"].insert(
@@ -73,7 +88,16 @@ def _refusal_text(services: Services, exc: IllegalTransition) -> str:
     return exc.reason
 
 
-def _check(turn: Turn, transfer: Transfer, event: Event) -> Move:
+class MeetingDecides(Exception):
+    """This profile's meeting decides; the receiving side doesn't accept or decline on its own."""
+
+
+def _check(turn: Turn, transfer: Transfer, event: Event, services: Services | None = None) -> Move:
+    if services is not None and meeting_decides(services, transfer, event):
+        raise MeetingDecides(
+            f"In {services.profile.authority} the meeting decides: schedule the request for it, "
+            "and the chair records the outcome."
+        )
     return apply(
         transfer.state,
         event,
@@ -166,9 +190,11 @@ async def form(turn: Turn, services: Services, payload: TransferEvent) -> Reply:
     if transfer.version != payload.version:
         return _stale(turn, services, transfer)
     try:
-        _check(turn, transfer, payload.event)
+        _check(turn, transfer, payload.event, services)
     except IllegalTransition as exc:
         return Reply(cards=[render_transfer_refused(transfer, _refusal_text(services, exc))])
+    except MeetingDecides as exc:
+        return Reply(cards=[render_transfer_refused(transfer, str(exc))])
     if payload.event not in FORM_EVENTS:
         return await _act(turn, services, payload.record_id, payload.version, payload.event, {})
     suggested = str(transfer.decision.get("previous_worker_name", ""))
@@ -275,9 +301,11 @@ async def _act(
         if transfer.version != version:
             return _stale(turn, services, transfer)
         try:
-            move = _check(turn, transfer, event)
+            move = _check(turn, transfer, event, services)
         except IllegalTransition as exc:
             return Reply(cards=[render_transfer_refused(transfer, _refusal_text(services, exc))])
+        except MeetingDecides as exc:
+            return Reply(cards=[render_transfer_refused(transfer, str(exc))])
         gaps_due = None
         gaps = extra.get("gaps")
         if event is Event.MARK_GAPS:

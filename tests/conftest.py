@@ -41,6 +41,7 @@ EARLY_HELP_WORKER = Person.make("E.W.")
 FRONT_DOOR_DECIDER = Person.make("F.D.")
 TEAM_MANAGER = Person.make("T.M.")
 SECOND_COORDINATOR = Person.make("E.C.2")
+CHAIR = Person.make("M.C.")
 # More invented social workers, for crowds at the clinic.
 SOCIAL_WORKERS = [Person.make(f"S.{i}.") for i in range(60)]
 COORDINATORS_CHANNEL = Chat.channel("coordinators")
@@ -179,6 +180,7 @@ def make_settings(database_url: str, openid: str, entra: FakeEntraAndGraph, ca_p
             Role.EARLY_HELP_WORKER: [EARLY_HELP_WORKER.object_id],
             Role.FRONT_DOOR: [FRONT_DOOR_DECIDER.object_id],
             Role.TEAM_MANAGER: [TEAM_MANAGER.object_id],
+            Role.MEETING_CHAIR: [CHAIR.object_id],
             Role.ADMINISTRATOR: [ADMIN.object_id],
         },
         "coordinators_channel_id": COORDINATORS_CHANNEL.id,

@@ -1,0 +1,224 @@
+"""Longer transfer journeys: from a booking, returned and resubmitted, paused for consent, the joint
+visit, step across, York's return to the previous worker, Dorset's meeting and its named-worker nudge."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+
+from storage.tables import AuditEventRow, TransferRow
+from tests.conftest import (
+    CHAIR,
+    COORDINATOR,
+    COORDINATORS_CHANNEL,
+    EARLY_HELP_WORKER,
+    FRONT_DOOR_CHANNEL,
+    FRONT_DOOR_DECIDER,
+    SOCIAL_WORKER,
+    TEAM_MANAGER,
+    BotUnderTest,
+)
+from tests.harness.cardwalk import button, buttons, inputs, shown_text
+from tests.harness.driver import Chat
+from tests.scenarios.booking_steps import book, press
+from tests.scenarios.transfer_steps import STEP_DOWN, STEP_UP, first_choice, start_request, submit_request
+
+MANAGERS = Chat.channel("managers")
+
+
+async def _rows(bot: BotUnderTest) -> list[TransferRow]:
+    async with bot.runtime.services.uow() as uow:
+        return list(await uow.session.scalars(select(TransferRow).order_by(TransferRow.id)))
+
+
+async def _deliver(bot: BotUnderTest) -> list[Any]:
+    mark = bot.connector.snapshot()
+    while await bot.run_outbox():
+        pass
+    return bot.connector.since(mark)
+
+
+async def _channels(bot: BotUnderTest) -> None:
+    await bot.driver.install(COORDINATOR, COORDINATORS_CHANNEL)
+    await bot.driver.install(FRONT_DOOR_DECIDER, FRONT_DOOR_CHANNEL)
+    await bot.driver.install(TEAM_MANAGER, MANAGERS)
+    for person in (SOCIAL_WORKER, EARLY_HELP_WORKER, COORDINATOR):
+        await bot.driver.install(person, Chat.personal(person))
+
+
+async def _view(bot: BotUnderTest, who: Any, transfer_id: int) -> dict[str, Any]:
+    return await press(bot, who, {"verb": "transfer.refresh", "data": {"record_id": transfer_id}})
+
+
+async def _step_down(bot: BotUnderTest, **overrides: Any) -> TransferRow:
+    form = await start_request(bot, SOCIAL_WORKER)
+    if buttons(form, "transfer.start"):
+        form = await press(bot, SOCIAL_WORKER, button(form, "transfer.start", "Step down to early help"))
+    values = {
+        **STEP_DOWN,
+        "from_team": first_choice(form, "from_team"),
+        "to_service": first_choice(form, "to_service"),
+        "route": first_choice(form, "route"),
+        **overrides,
+    }
+    if "level_of_need" in inputs(form):
+        values["level_of_need"] = first_choice(form, "level_of_need")
+    sent = await submit_request(bot, SOCIAL_WORKER, form, **values)
+    assert "Sent." in shown_text(sent), shown_text(sent)
+    await _deliver(bot)
+    return (await _rows(bot))[-1]
+
+
+async def test_a_booking_starts_the_request_prefilled_and_carries_redcars_wording(bot: BotUnderTest) -> None:
+    await _channels(bot)
+    booked = await book(bot, SOCIAL_WORKER, 0, case_reference="DEMO-0777")
+    form = await press(bot, SOCIAL_WORKER, button(booked, "transfer.start"))
+    assert inputs(form)["case_reference"]["value"] == "DEMO-0777"
+    assert inputs(form)["route"]["value"] == "clinic"
+    values = {
+        **STEP_DOWN,
+        "case_reference": "DEMO-0777",
+        "route": "clinic",
+        "discussed_with": "",
+        "discussed_on": "",
+        "from_team": first_choice(form, "from_team"),
+        "to_service": first_choice(form, "to_service"),
+    }
+    reviewed = await press(bot, SOCIAL_WORKER, button(form, "transfer.review"), **values)
+    assert "agreed with Team Manager and following discussion with Early Help Coordinator" in shown_text(reviewed)
+
+
+async def test_returned_for_information_then_resubmitted(bot: BotUnderTest) -> None:
+    await _channels(bot)
+    row = await _step_down(bot)
+    view = await _view(bot, COORDINATOR, row.id)
+    ask = await press(bot, COORDINATOR, button(view, "transfer.form", "Ask for information"))
+    await press(bot, COORDINATOR, button(ask, "transfer.decide"), note="Please add the last CiN minutes.")
+    calls = await _deliver(bot)
+    told = [c for c in calls if c.conversation_id == Chat.personal(SOCIAL_WORKER).id]
+    assert told and "Ask for information" in json.dumps(told[0].cards)
+    mine = await _view(bot, SOCIAL_WORKER, row.id)
+    assert "Returned for information" in shown_text(mine) or "Returned" in shown_text(mine)
+    details = await press(bot, SOCIAL_WORKER, button(mine, "transfer.details"))
+    assert "Please add the last CiN minutes." in shown_text(details)
+    resubmit = await press(bot, SOCIAL_WORKER, button(mine, "transfer.form", "Resubmit"))
+    again = await press(bot, SOCIAL_WORKER, button(resubmit, "transfer.decide"), note="Minutes added to the record.")
+    assert "Submitted" in shown_text(again)
+
+
+async def test_consent_withdrawn_pauses_and_given_again_resumes_at_the_same_step(bot: BotUnderTest) -> None:
+    await _channels(bot)
+    row = await _step_down(bot)
+    view = await _view(bot, COORDINATOR, row.id)
+    gaps = await press(bot, COORDINATOR, button(view, "transfer.form", "Mark readiness gaps"))
+    first_gap = next(key for key in inputs(gaps) if key.startswith("gap_"))
+    await press(bot, COORDINATOR, button(gaps, "transfer.decide"), **{first_gap: "true"})
+    before = (await _rows(bot))[0].state
+    assert before == "gaps_open"
+    mine = await _view(bot, SOCIAL_WORKER, row.id)
+    paused = await press(bot, SOCIAL_WORKER, button(mine, "transfer.act", "Consent withdrawn"))
+    assert "Paused" in shown_text(paused)
+    resumed = await press(bot, SOCIAL_WORKER, button(paused, "transfer.act", "Consent given again"))
+    after = (await _rows(bot))[0]
+    assert after.state == before
+    assert "Paused" not in shown_text(resumed)
+
+
+async def test_the_joint_visit_is_recorded_from_the_card(bot: BotUnderTest) -> None:
+    await _channels(bot)
+    row = await _step_down(bot)
+    view = await _view(bot, COORDINATOR, row.id)
+    accept = await press(bot, COORDINATOR, button(view, "transfer.form", "Accept and allocate"))
+    await press(bot, COORDINATOR, button(accept, "transfer.decide"), team=first_choice(accept, "team"), worker="E.W.")
+    mine = await _view(bot, SOCIAL_WORKER, row.id)
+    done = await press(bot, SOCIAL_WORKER, button(mine, "transfer.act", "Joint visit done"))
+    assert "Joint visit done" in shown_text(done)
+    async with bot.runtime.services.uow() as uow:
+        actions = list(await uow.session.scalars(select(AuditEventRow.action)))
+    assert "transfer.record_joint_visit" in actions
+
+
+async def test_open_transfers_lists_the_receiving_sides_requests_by_status(bot: BotUnderTest) -> None:
+    await _channels(bot)
+    await _step_down(bot)
+    listed = await bot.driver.say(COORDINATOR, COORDINATORS_CHANNEL, "open transfers")
+    assert "DEMO-0101" in shown_text(listed.cards[0])
+    filtered = await bot.driver.say(COORDINATOR, COORDINATORS_CHANNEL, "open transfers accepted")
+    assert "DEMO-0101" not in shown_text(filtered.cards[0])
+    front_door = await bot.driver.say(FRONT_DOOR_DECIDER, FRONT_DOOR_CHANNEL, "open transfers")
+    assert "DEMO-0101" not in shown_text(front_door.cards[0]), "the front door sees its own channel's requests"
+
+
+async def test_a_rochdale_step_across_goes_to_the_channel_its_profile_names(start_bot: Any) -> None:
+    bot: BotUnderTest = await start_bot(profile="rochdale", managers_channel_id=MANAGERS.id)
+    await _channels(bot)
+    picker = await start_request(bot, SOCIAL_WORKER)
+    form = await press(bot, SOCIAL_WORKER, button(picker, "transfer.start", "Step across between social work services"))
+    values = {
+        **STEP_DOWN,
+        "discussed_with": "",
+        "discussed_on": "",
+        "from_team": first_choice(form, "from_team"),
+        "to_service": first_choice(form, "to_service"),
+        "route": first_choice(form, "route"),
+    }
+    if "level_of_need" in inputs(form):
+        values["level_of_need"] = first_choice(form, "level_of_need")
+    await submit_request(bot, SOCIAL_WORKER, form, **values)
+    [row] = await _rows(bot)
+    assert (row.direction, row.receiving_channel) == ("step_across", "coordinators")
+    calls = await _deliver(bot)
+    assert [c.conversation_id for c in calls if c.op == "send" and c.conversation_id.startswith("19:")] == [
+        COORDINATORS_CHANNEL.id
+    ]
+
+
+async def test_york_returns_a_quick_step_up_to_the_social_worker_who_stepped_it_down(start_bot: Any) -> None:
+    bot: BotUnderTest = await start_bot(profile="york", managers_channel_id=MANAGERS.id)
+    await _channels(bot)
+    down = await _step_down(bot, case_reference="DEMO-0303", route="direct")
+    # In York the weekly meeting decides a step down: the chair records it as agreed.
+    view = await _view(bot, CHAIR, down.id)
+    agreed = await press(bot, CHAIR, button(view, "transfer.form", "Outcome agreed"))
+    await press(bot, CHAIR, button(agreed, "transfer.decide"), team=first_choice(agreed, "team"), worker="E.W.")
+    bot.clock.advance(days=40)
+    form = await start_request(bot, EARLY_HELP_WORKER)
+    values = {
+        **STEP_UP,
+        "case_reference": "DEMO-0303",
+        "from_team": first_choice(form, "from_team"),
+        "to_service": first_choice(form, "to_service"),
+        "route": first_choice(form, "route"),
+    }
+    await submit_request(bot, EARLY_HELP_WORKER, form, **values)
+    calls = await _deliver(bot)
+    told = [c for c in calls if c.conversation_id == Chat.personal(SOCIAL_WORKER).id]
+    assert any("stepping up again" in json.dumps(c.cards) for c in told)
+    assert any(c.conversation_id == MANAGERS.id for c in calls)
+    up = (await _rows(bot))[-1]
+    view = await _view(bot, FRONT_DOOR_DECIDER, up.id)
+    allocate = await press(bot, FRONT_DOOR_DECIDER, button(view, "transfer.form", "Threshold met"))
+    assert inputs(allocate)["worker"]["value"] == SOCIAL_WORKER.name
+
+
+async def test_in_dorset_the_meeting_decides_and_an_unnamed_allocation_nudges_the_managers(start_bot: Any) -> None:
+    bot: BotUnderTest = await start_bot(profile="dorset", managers_channel_id=MANAGERS.id)
+    await _channels(bot)
+    row = await _step_down(bot, discussed_with="", discussed_on="")
+    coordinator = await _view(bot, COORDINATOR, row.id)
+    titles = {b["title"] for b in buttons(coordinator)}
+    assert "Accept and allocate" not in titles and "Schedule" in titles
+    refused = await press(
+        bot,
+        COORDINATOR,
+        {"verb": "transfer.act", "data": {"record_id": row.id, "version": row.version, "event": "accept"}},
+    )
+    assert "the meeting decides" in shown_text(refused)
+    chair = await _view(bot, CHAIR, row.id)
+    agreed = await press(bot, CHAIR, button(chair, "transfer.form", "Outcome agreed"))
+    await press(bot, CHAIR, button(agreed, "transfer.decide"), team=first_choice(agreed, "team"), worker="")
+    calls = await _deliver(bot)
+    nudges = [c for c in calls if c.conversation_id == MANAGERS.id]
+    assert nudges and "named practitioner" in json.dumps(nudges[0].cards)
