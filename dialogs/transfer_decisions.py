@@ -196,7 +196,7 @@ async def form(turn: Turn, services: Services, payload: TransferEvent) -> Reply:
     except MeetingDecides as exc:
         return Reply(cards=[render_transfer_refused(transfer, str(exc))])
     if payload.event not in FORM_EVENTS:
-        return await _act(turn, services, payload.record_id, payload.version, payload.event, {})
+        return await _act(turn, services, payload.record_id, payload.version, payload.event, {"card": "transfer.form"})
     suggested = str(transfer.decision.get("previous_worker_name", ""))
     note = ""
     if suggested:
@@ -210,7 +210,7 @@ async def form(turn: Turn, services: Services, payload: TransferEvent) -> Reply:
 async def act(turn: Turn, services: Services, payload: TransferEvent) -> Reply:
     if payload.event in FORM_EVENTS:
         return await form(turn, services, payload)
-    return await _act(turn, services, payload.record_id, payload.version, payload.event, {})
+    return await _act(turn, services, payload.record_id, payload.version, payload.event, {"card": "transfer.act"})
 
 
 def _decision_inputs(
@@ -284,7 +284,7 @@ async def decide(turn: Turn, services: Services, payload: DecideTransfer) -> Rep
     if problems:
         form_card = render_decision_form(transfer, services.profile, payload.event, note=" ".join(problems))
         return Reply(cards=[form_card])
-    extra: dict[str, Any] = {"decision": decision}
+    extra: dict[str, Any] = {"decision": decision, "card": "transfer.decide"}
     if payload.event is Event.MARK_GAPS:
         extra["gaps"] = gaps
     return await _act(turn, services, payload.record_id, payload.version, payload.event, extra)
@@ -330,5 +330,5 @@ async def _act(
             current = await _load(uow, record_id)
             assert current is not None
             return _stale(turn, services, current)
-        await transfer_effects.after_move(uow, services, turn, transfer, after, event)
+        await transfer_effects.after_move(uow, services, turn, transfer, after, event, str(extra.get("card", "")))
     return Reply(cards=[viewer_card(turn, services, after)])

@@ -132,8 +132,17 @@ async def _previous_worker(uow: UnitOfWork, services: Services, turn: Turn, tran
 
 
 async def after_move(
-    uow: UnitOfWork, services: Services, turn: Turn, before: Transfer, after: Transfer, event: Event
+    uow: UnitOfWork,
+    services: Services,
+    turn: Turn,
+    before: Transfer,
+    after: Transfer,
+    event: Event,
+    card: str = "",
 ) -> None:
+    changed = sorted(
+        k for k in set(before.decision) | set(after.decision) if before.decision.get(k) != after.decision.get(k)
+    )
     await uow.audit.record(
         at=turn.now,
         tenant_id=turn.actor.tenant_id,
@@ -141,7 +150,15 @@ async def after_move(
         action=f"transfer.{event.value}",
         record_type="transfer",
         record_id=str(after.id),
-        detail={"from": before.state.value, "to": after.state.value, "version": after.version},
+        detail={
+            "from": before.state.value,
+            "to": after.state.value,
+            "version": after.version,
+            "changed": changed,
+            "gaps": after.gaps if after.gaps != before.gaps else None,
+            "card": card,
+            "conversation": turn.where.kind.value,
+        },
     )
     if after.channel_activity_id and after.channel_conversation_id:
         await update_card(

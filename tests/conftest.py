@@ -238,5 +238,3 @@ async def bot(start_bot: Any) -> BotUnderTest:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Keep tests that share a database kind together, so each kind is set up once.
     items.sort(key=lambda item: "postgresql" in item.nodeid)
-
-

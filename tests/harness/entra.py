@@ -150,5 +150,3 @@ class FakeEntraAndGraph:
         app.router.add_post("/{tenant}/oauth2/v2.0/token", token)
         app.router.add_route("*", "/v1.0/{tail:.*}", graph)
         return app
-
-

@@ -95,3 +95,12 @@ async def test_health_and_readiness(bot: BotUnderTest) -> None:
     async with bot.driver.http.get(f"{bot.url}/readyz") as resp:
         assert resp.status == 200
         assert (await resp.json()) == {"database": True, "signing_keys": True}
+
+
+async def test_an_oversized_body_is_refused_before_anything_runs(bot: BotUnderTest) -> None:
+    body = _help(bot)
+    body["text"] = "x" * (300 * 1024)
+    exchange = await bot.driver.post(body)
+    assert exchange.status == 413
+    assert exchange.sent == []
+    assert await _refs(bot) == 0

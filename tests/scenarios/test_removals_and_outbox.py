@@ -113,3 +113,26 @@ async def test_a_403_from_teams_leaves_the_row_dead_for_an_administrator(bot: Bo
     assert await bot.run_outbox() == 0
     [row] = await _outbox(bot)
     assert (row.status, row.last_error) == ("dead", "HTTP 403")
+
+
+async def test_a_5xx_is_retried_later_and_then_sent(bot: BotUnderTest) -> None:
+    await bot.driver.install(ADMIN, Chat.personal(ADMIN))
+    await bot.driver.uninstall(SOCIAL_WORKER, Chat.personal(SOCIAL_WORKER))
+    bot.connector.fail_next(503)
+    assert await bot.run_outbox() == 0
+    [row] = await _outbox(bot)
+    assert (row.status, row.last_error) == ("pending", "HTTP 503")
+    bot.clock.advance(minutes=2)
+    assert await bot.run_outbox() == 1
+
+
+async def test_a_connector_that_hangs_times_out_and_the_row_waits_for_a_retry(start_bot: Any) -> None:
+    bot: BotUnderTest = await start_bot(http_timeout_seconds=0.5)
+    await bot.driver.install(ADMIN, Chat.personal(ADMIN))
+    await bot.driver.uninstall(SOCIAL_WORKER, Chat.personal(SOCIAL_WORKER))
+    bot.connector.hang_next(2.0)
+    assert await bot.run_outbox() == 0
+    [row] = await _outbox(bot)
+    assert row.status == "pending" and row.last_error
+    bot.clock.advance(minutes=2)
+    assert await bot.run_outbox() == 1

@@ -311,3 +311,31 @@ async def test_rochdale_gaps_block_acceptance_and_escalate_after_three_working_d
     assert (
         "Head of service" in json.dumps(escalation.cards) or "head of service" in json.dumps(escalation.cards).lower()
     )
+
+
+async def test_a_coordinator_decides_from_the_card_in_the_channel_and_the_audit_says_so(bot: BotUnderTest) -> None:
+    await _submitted_step_down(bot)
+    [row] = await _transfers(bot)
+    ids = {"record_id": row.id, "version": row.version}
+    form_exchange = await bot.driver.execute(
+        COORDINATOR, COORDINATORS_CHANNEL, "transfer.form", {**ids, "event": "accept"}
+    )
+    form = form_exchange.invoke_card
+    assert form is not None
+    assert_valid_card(form)
+    data = {k: v for k, v in button(form, "transfer.decide")["data"].items() if k != "verb"}
+    decided = await bot.driver.execute(
+        COORDINATOR,
+        COORDINATORS_CHANNEL,
+        "transfer.decide",
+        {**data, "team": first_choice(form, "team"), "worker": "E.W."},
+    )
+    assert decided.status == 200 and "Accepted and allocated" in shown_text(decided.invoke_card or {})
+    async with bot.runtime.services.uow() as uow:
+        [event] = list(
+            await uow.session.scalars(select(AuditEventRow).where(AuditEventRow.action == "transfer.accept"))
+        )
+    assert event.actor_object_id == COORDINATOR.object_id
+    assert event.detail["from"] == "submitted" and event.detail["to"] == "accepted"
+    assert event.detail["card"] == "transfer.decide" and event.detail["conversation"] == "channel"
+    assert "worker_name" in event.detail["changed"]
