@@ -25,6 +25,7 @@ from cards.booking import (
 from cards.common import render_error
 from cards.payloads import ActionPayload
 from dialogs import clinic_jobs
+from dialogs.audit_trail import audit
 from dialogs.booking_assessment import assessment_card
 from dialogs.clinic_rules import Refused, clinic_of, find_clinic_date, next_open_clinic, open_choices
 from dialogs.router import Router
@@ -275,13 +276,12 @@ async def confirm(turn: Turn, services: Services, payload: ConfirmBooking) -> Re
             except DoubleBooking as exc:
                 why = "This case already has a booking at that clinic, or you already hold that slot."
                 raise Refused(await _refusal(uow, services, why, turn.now)) from exc
-            await uow.audit.record(
-                at=turn.now,
-                tenant_id=turn.actor.tenant_id,
-                actor_object_id=turn.actor.object_id,
-                action="booking.booked",
-                record_type="booking",
-                record_id=str(booking.id),
+            await audit(
+                uow,
+                turn,
+                "booking.booked",
+                "booking",
+                str(booking.id),
                 detail={"slot_id": slot.id, "moved_from": moving.id if moving else None},
             )
             await clinic_jobs.after_booking(uow, services, booking, turn.now)
@@ -298,14 +298,7 @@ async def _end_booking(
     if ended is None:
         return None
     await uow.clinic.release_seat(booking.slot_id)
-    await uow.audit.record(
-        at=turn.now,
-        tenant_id=turn.actor.tenant_id,
-        actor_object_id=turn.actor.object_id,
-        action=action,
-        record_type="booking",
-        record_id=str(booking.id),
-    )
+    await audit(uow, turn, action, "booking", str(booking.id))
     await clinic_jobs.after_ending(uow, services, ended, turn.now)
     return ended
 

@@ -6,6 +6,7 @@ import re
 from datetime import date, timedelta
 
 from cards.clinic_agenda import RecordDiscussion, render_assessment_step_down, render_discussion_recorded
+from dialogs.audit_trail import audit
 from dialogs.router import Router
 from dialogs.turn import Reply, Services, Turn
 from domain.roles import Role
@@ -54,14 +55,8 @@ async def record_discussion(turn: Turn, services: Services, payload: RecordDiscu
             turn.now,
             timedelta(days=14),
         )
-        await uow.audit.record(
-            at=turn.now,
-            tenant_id=turn.actor.tenant_id,
-            actor_object_id=turn.actor.object_id,
-            action="booking.assessment_discussed",
-            record_type="case",
-            record_id=reference,
-            detail={"discussed_on": on.isoformat()},
+        await audit(
+            uow, turn, "booking.assessment_discussed", "case", reference, detail={"discussed_on": on.isoformat()}
         )
     card = render_discussion_recorded(reference, payload.coordinator.strip(), on, wording=REDCAR_WORDING)
     return Reply(cards=[card])

@@ -15,6 +15,7 @@ from cards.booking import (
 )
 from cards.common import render_error, render_notice
 from dialogs import clinic_jobs
+from dialogs.audit_trail import audit
 from dialogs.booking import BOOKERS, FLOW
 from dialogs.clinic_rules import Refused, calendar_of, clinic_of, next_open_clinic
 from dialogs.notices import post_to_conversation
@@ -64,14 +65,7 @@ async def _join(turn: Turn, services: Services, payload: JoinWaitlist) -> Reply:
             details=details,
             now=turn.now,
         )
-        await uow.audit.record(
-            at=turn.now,
-            tenant_id=turn.actor.tenant_id,
-            actor_object_id=turn.actor.object_id,
-            action="booking.waitlist_joined",
-            record_type="waitlist",
-            record_id=str(entry.id),
-        )
+        await audit(uow, turn, "booking.waitlist_joined", "waitlist", str(entry.id))
     return Reply(cards=[render_waitlist_joined(None)])
 
 
@@ -89,13 +83,8 @@ async def answer_offer(turn: Turn, services: Services, payload: AnswerOffer) -> 
         if changed is None:
             return Reply(cards=[render_booking_cancelled(held, calendar, why="This offer has ended.")])
         entry = await uow.clinic.entry_offered(held.id)
-        await uow.audit.record(
-            at=turn.now,
-            tenant_id=turn.actor.tenant_id,
-            actor_object_id=turn.actor.object_id,
-            action="booking.offer_accepted" if payload.accept else "booking.offer_declined",
-            record_type="booking",
-            record_id=str(held.id),
+        await audit(
+            uow, turn, "booking.offer_accepted" if payload.accept else "booking.offer_declined", "booking", str(held.id)
         )
         if payload.accept:
             if entry is not None:
@@ -136,12 +125,5 @@ async def tell_manager(turn: Turn, services: Services, payload: TellManager) -> 
             dedupe_key=f"late-note:{draft.id}:{draft.version}",
             summary=f"{details.case_reference}: step down may miss the standard",
         )
-        await uow.audit.record(
-            at=turn.now,
-            tenant_id=turn.actor.tenant_id,
-            actor_object_id=turn.actor.object_id,
-            action="booking.manager_told",
-            record_type="draft",
-            record_id=str(draft.id),
-        )
+        await audit(uow, turn, "booking.manager_told", "draft", str(draft.id))
     return Reply(cards=[render_notice("Your team manager will see a note", ["It went to the managers' channel."])])

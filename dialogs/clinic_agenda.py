@@ -20,6 +20,7 @@ from cards.clinic_agenda import (
 )
 from cards.common import render_error
 from dialogs import clinic_jobs
+from dialogs.audit_trail import audit
 from dialogs.clinic_rules import calendar_of, clinic_of, find_clinic_date
 from dialogs.jobs import job
 from dialogs.notices import notify_person, post_to_conversation
@@ -91,14 +92,7 @@ async def view_reason(turn: Turn, services: Services, payload: ViewReason) -> Re
         booking = await uow.clinic.booking(payload.record_id)
         if booking is None:
             return Reply(cards=[render_error("No such booking", "It may have been removed.")])
-        await uow.audit.record(
-            at=turn.now,
-            tenant_id=turn.actor.tenant_id,
-            actor_object_id=turn.actor.object_id,
-            action="booking.reason_viewed",
-            record_type="booking",
-            record_id=str(booking.id),
-        )
+        await audit(uow, turn, "booking.reason_viewed", "booking", str(booking.id))
     return Reply(cards=[render_reason(booking, calendar_of(services))])
 
 
@@ -120,14 +114,7 @@ async def mark(turn: Turn, services: Services, payload: MarkAttendance) -> Reply
                 booking, payload.outcome, turn.now, expected=frozenset({BookingStatus.BOOKED})
             )
             if changed is not None:
-                await uow.audit.record(
-                    at=turn.now,
-                    tenant_id=turn.actor.tenant_id,
-                    actor_object_id=turn.actor.object_id,
-                    action=f"booking.{payload.outcome.value}",
-                    record_type="booking",
-                    record_id=str(booking.id),
-                )
+                await audit(uow, turn, f"booking.{payload.outcome.value}", "booking", str(booking.id))
         # Stale, double-clicked or fresh: everyone gets the agenda as it now stands.
         return Reply(cards=[await agenda_card(uow, services, turn.now, booking.clinic_date)])
 
@@ -192,15 +179,7 @@ async def cancel_clinic(turn: Turn, services: Services, payload: ChangeClinicDay
                 summary="Your step-down clinic was cancelled",
             )
             told += 1
-        await uow.audit.record(
-            at=turn.now,
-            tenant_id=turn.actor.tenant_id,
-            actor_object_id=turn.actor.object_id,
-            action="clinic.cancelled",
-            record_type="clinic",
-            record_id=day.isoformat(),
-            detail={"bookings_told": told},
-        )
+        await audit(uow, turn, "clinic.cancelled", "clinic", day.isoformat(), detail={"bookings_told": told})
     return Reply(cards=[render_clinic_changed(day, cancelled=True, told=told)])
 
 
@@ -212,14 +191,7 @@ async def add_clinic(turn: Turn, services: Services, payload: ChangeClinicDay) -
         return await _change_form(turn, services, ["Choose a working day that is still ahead."])
     async with services.uow() as uow:
         await uow.clinic.change_day(day, "extra", payload.reason.strip(), turn.actor.object_id, turn.now)
-        await uow.audit.record(
-            at=turn.now,
-            tenant_id=turn.actor.tenant_id,
-            actor_object_id=turn.actor.object_id,
-            action="clinic.added",
-            record_type="clinic",
-            record_id=day.isoformat(),
-        )
+        await audit(uow, turn, "clinic.added", "clinic", day.isoformat())
     return Reply(cards=[render_clinic_changed(day, cancelled=False, told=0)])
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cards.common import render_notice
+from dialogs.audit_trail import audit
 from dialogs.notices import notify_person, post_to_conversation
 from dialogs.turn import Services, Turn
 from domain.messaging import ConversationRef
@@ -42,14 +43,7 @@ async def bot_removed(
         changed = await uow.conversations.mark(
             status, turn.now, conversation_id=conversation_id if not team_id else None, team_id=team_id
         )
-        await uow.audit.record(
-            at=turn.now,
-            tenant_id=turn.actor.tenant_id,
-            actor_object_id=turn.actor.object_id,
-            action="bot." + status,
-            record_type="conversation",
-            record_id=(team_id or conversation_id or "")[:64],
-        )
+        await audit(uow, turn, "bot." + status, "conversation", (team_id or conversation_id or "")[:64])
         await _tell_admins(
             uow,
             services,

@@ -19,6 +19,7 @@ from cards.transfer_card import (
     render_transfer_refused,
 )
 from dialogs import transfer_effects
+from dialogs.audit_trail import audit
 from dialogs.clinic_rules import calendar_of
 from dialogs.router import Router
 from dialogs.turn import Reply, Services, Turn
@@ -138,14 +139,8 @@ async def details(turn: Turn, services: Services, payload: ViewTransfer) -> Repl
             return Reply(
                 cards=[render_transfer_refused(transfer, "Only the requester and the deciding side see the details.")]
             )
-        await uow.audit.record(
-            at=turn.now,
-            tenant_id=turn.actor.tenant_id,
-            actor_object_id=turn.actor.object_id,
-            action="transfer.details_viewed",
-            record_type="transfer",
-            record_id=str(transfer.id),
-            detail={"card": "transfer.details"},
+        await audit(
+            uow, turn, "transfer.details_viewed", "transfer", str(transfer.id), detail={"card": "transfer.details"}
         )
     return Reply(cards=[render_transfer_details(transfer, services.profile, calendar_of(services))])
 

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cards.transfer_card import render_transfer_card, render_transfer_notice
+from dialogs.audit_trail import audit
 from dialogs.clinic_jobs import schedule
 from dialogs.clinic_rules import calendar_of
 from dialogs.jobs import job
@@ -59,13 +60,12 @@ def base_card(services: Services, transfer: Transfer) -> dict[str, Any]:
 
 
 async def after_submit(uow: UnitOfWork, services: Services, turn: Turn, transfer: Transfer, channel_id: str) -> None:
-    await uow.audit.record(
-        at=turn.now,
-        tenant_id=turn.actor.tenant_id,
-        actor_object_id=turn.actor.object_id,
-        action="transfer.submitted",
-        record_type="transfer",
-        record_id=str(transfer.id),
+    await audit(
+        uow,
+        turn,
+        "transfer.submitted",
+        "transfer",
+        str(transfer.id),
         detail={"to": transfer.receiving_channel, "card": "transfer.submit"},
     )
     await post_to_conversation(
@@ -143,13 +143,12 @@ async def after_move(
     changed = sorted(
         k for k in set(before.decision) | set(after.decision) if before.decision.get(k) != after.decision.get(k)
     )
-    await uow.audit.record(
-        at=turn.now,
-        tenant_id=turn.actor.tenant_id,
-        actor_object_id=turn.actor.object_id,
-        action=f"transfer.{event.value}",
-        record_type="transfer",
-        record_id=str(after.id),
+    await audit(
+        uow,
+        turn,
+        f"transfer.{event.value}",
+        "transfer",
+        str(after.id),
         detail={
             "from": before.state.value,
             "to": after.state.value,

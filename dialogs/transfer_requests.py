@@ -22,6 +22,7 @@ from cards.transfer_forms import (
     urgent_warning_block,
 )
 from dialogs import transfer_effects
+from dialogs.audit_trail import audit
 from dialogs.clinic_rules import Refused, calendar_of
 from dialogs.router import Router
 from dialogs.turn import Reply, Services, Turn
@@ -338,14 +339,7 @@ def _requester_view(turn: Turn, services: Services, transfer: Any, note: str = "
 async def urgent_called(turn: Turn, services: Services, _payload: UrgentCalled) -> Reply:
     """After phoning the front door about an urgent concern: record that the written referral is due."""
     async with services.uow() as uow:
-        await uow.audit.record(
-            at=turn.now,
-            tenant_id=turn.actor.tenant_id,
-            actor_object_id=turn.actor.object_id,
-            action="transfer.urgent_call_recorded",
-            record_type="person",
-            record_id=turn.actor.object_id,
-        )
+        await audit(uow, turn, "transfer.urgent_call_recorded", "person", turn.actor.object_id)
     return Reply(cards=[render_urgent_recorded(services.profile.labels.front_door)])
 
 
