@@ -162,6 +162,14 @@ class BotUnderTest:
     async def run_outbox(self) -> int:
         return await self.runtime.worker.run_once()
 
+    async def deliver(self) -> list[Any]:
+        """Run the outbox until nothing is due; what reached the connector meanwhile."""
+        mark = self.connector.snapshot()
+        for _ in range(50):
+            if not await self.run_outbox():
+                break
+        return self.connector.since(mark)
+
 
 def make_settings(database_url: str, openid: str, entra: FakeEntraAndGraph, ca_path: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {

@@ -46,10 +46,7 @@ async def _fill_first_clinic(bot: BotUnderTest) -> list[dict[str, Any]]:
 
 
 async def _delivered_to(bot: BotUnderTest, person_chat_prefix: str = "") -> list[dict[str, Any]]:
-    mark = bot.connector.snapshot()
-    while await bot.run_outbox():
-        pass
-    return [c for r in bot.connector.since(mark) for c in r.cards if person_chat_prefix in r.conversation_id]
+    return [c for r in await bot.deliver() for c in r.cards if person_chat_prefix in r.conversation_id]
 
 
 async def test_a_full_clinic_offers_the_waiting_list_and_a_freed_slot_is_held_for_the_first(bot: BotUnderTest) -> None:

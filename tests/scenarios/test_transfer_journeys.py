@@ -33,12 +33,6 @@ async def _rows(bot: BotUnderTest) -> list[TransferRow]:
         return list(await uow.session.scalars(select(TransferRow).order_by(TransferRow.id)))
 
 
-async def _deliver(bot: BotUnderTest) -> list[Any]:
-    mark = bot.connector.snapshot()
-    while await bot.run_outbox():
-        pass
-    return bot.connector.since(mark)
-
 
 async def _channels(bot: BotUnderTest) -> None:
     await bot.driver.install(COORDINATOR, COORDINATORS_CHANNEL)
@@ -67,7 +61,7 @@ async def _step_down(bot: BotUnderTest, **overrides: Any) -> TransferRow:
         values["level_of_need"] = first_choice(form, "level_of_need")
     sent = await submit_request(bot, SOCIAL_WORKER, form, **values)
     assert "Sent." in shown_text(sent), shown_text(sent)
-    await _deliver(bot)
+    await bot.deliver()
     return (await _rows(bot))[-1]
 
 
@@ -96,7 +90,7 @@ async def test_returned_for_information_then_resubmitted(bot: BotUnderTest) -> N
     view = await _view(bot, COORDINATOR, row.id)
     ask = await press(bot, COORDINATOR, button(view, "transfer.form", "Ask for information"))
     await press(bot, COORDINATOR, button(ask, "transfer.decide"), note="Please add the last CiN minutes.")
-    calls = await _deliver(bot)
+    calls = await bot.deliver()
     told = [c for c in calls if c.conversation_id == Chat.personal(SOCIAL_WORKER).id]
     assert told and "Ask for information" in json.dumps(told[0].cards)
     mine = await _view(bot, SOCIAL_WORKER, row.id)
@@ -169,7 +163,7 @@ async def test_a_rochdale_step_across_goes_to_the_channel_its_profile_names(star
     await submit_request(bot, SOCIAL_WORKER, form, **values)
     [row] = await _rows(bot)
     assert (row.direction, row.receiving_channel) == ("step_across", "coordinators")
-    calls = await _deliver(bot)
+    calls = await bot.deliver()
     assert [c.conversation_id for c in calls if c.op == "send" and c.conversation_id.startswith("19:")] == [
         COORDINATORS_CHANNEL.id
     ]
@@ -193,7 +187,7 @@ async def test_york_returns_a_quick_step_up_to_the_social_worker_who_stepped_it_
         "route": first_choice(form, "route"),
     }
     await submit_request(bot, EARLY_HELP_WORKER, form, **values)
-    calls = await _deliver(bot)
+    calls = await bot.deliver()
     told = [c for c in calls if c.conversation_id == Chat.personal(SOCIAL_WORKER).id]
     assert any("stepping up again" in json.dumps(c.cards) for c in told)
     assert any(c.conversation_id == MANAGERS.id for c in calls)
@@ -219,6 +213,6 @@ async def test_in_dorset_the_meeting_decides_and_an_unnamed_allocation_nudges_th
     chair = await _view(bot, CHAIR, row.id)
     agreed = await press(bot, CHAIR, button(chair, "transfer.form", "Outcome agreed"))
     await press(bot, CHAIR, button(agreed, "transfer.decide"), team=first_choice(agreed, "team"), worker="")
-    calls = await _deliver(bot)
+    calls = await bot.deliver()
     nudges = [c for c in calls if c.conversation_id == MANAGERS.id]
     assert nudges and "named practitioner" in json.dumps(nudges[0].cards)

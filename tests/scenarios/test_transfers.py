@@ -38,12 +38,6 @@ async def _audit(bot: BotUnderTest) -> list[str]:
         return list(await uow.session.scalars(select(AuditEventRow.action).order_by(AuditEventRow.id)))
 
 
-async def _deliver(bot: BotUnderTest) -> list[Any]:
-    mark = bot.connector.snapshot()
-    while await bot.run_outbox():
-        pass
-    return bot.connector.since(mark)
-
 
 async def _set_up_channels(bot: BotUnderTest) -> None:
     await bot.driver.install(COORDINATOR, COORDINATORS_CHANNEL)
@@ -60,7 +54,7 @@ async def _submitted_step_down(bot: BotUnderTest) -> tuple[TransferRow, dict[str
     values = {**STEP_DOWN, "to_service": first_choice(form, "to_service")}
     sent = await submit_request(bot, SOCIAL_WORKER, form, **values)
     [transfer] = await _transfers(bot)
-    calls = await _deliver(bot)
+    calls = await bot.deliver()
     [post] = [c for c in calls if c.op == "send" and c.conversation_id == COORDINATORS_CHANNEL.id]
     return transfer, post.cards[0] | {"_sent": sent}
 
@@ -157,7 +151,7 @@ async def test_a_coordinator_accepts_and_allocates_and_everyone_is_told(bot: Bot
     )
     text = shown_text(decided)
     assert "Accepted and allocated" in text and "E.C." in text
-    calls = await _deliver(bot)
+    calls = await bot.deliver()
     [update] = [c for c in calls if c.op == "update"]
     assert update.conversation_id == COORDINATORS_CHANNEL.id
     assert "Accepted and allocated" in json.dumps(update.cards)
@@ -206,7 +200,7 @@ async def test_the_requester_withdraws_and_the_card_updates_for_everyone(bot: Bo
     view = await _coordinator_view(bot, SOCIAL_WORKER)
     withdrawn = await press(bot, SOCIAL_WORKER, button(view, "transfer.act", "Withdraw the request"))
     assert "Withdrawn" in shown_text(withdrawn)
-    calls = await _deliver(bot)
+    calls = await bot.deliver()
     assert [c.op for c in calls if c.conversation_id == COORDINATORS_CHANNEL.id] == ["update"]
     # The roster is read to give each viewer their own view of the updated card.
     assert [c.op for c in calls if c.conversation_id == COORDINATORS_CHANNEL.team_id] == ["members"]
@@ -243,7 +237,7 @@ async def test_a_step_up_warns_about_urgent_concerns_first_and_goes_to_the_front
     await submit_request(bot, EARLY_HELP_WORKER, form, **values)
     [row] = await _transfers(bot)
     assert (row.direction, row.receiving_channel) == ("step_up", "front_door")
-    calls = await _deliver(bot)
+    calls = await bot.deliver()
     assert [c.conversation_id for c in calls if c.op == "send"] == [FRONT_DOOR_CHANNEL.id]
     view = await press(bot, FRONT_DOOR_DECIDER, {"verb": "transfer.refresh", "data": {"record_id": row.id}})
     titles = {b["title"] for b in buttons(view)}
@@ -290,7 +284,7 @@ async def test_rochdale_gaps_block_acceptance_and_escalate_after_three_working_d
     if "level_of_need" in inputs(form):
         values["level_of_need"] = first_choice(form, "level_of_need")
     await submit_request(bot, SOCIAL_WORKER, form, **values)
-    await _deliver(bot)
+    await bot.deliver()
     view = await _coordinator_view(bot)
     gaps_form = await press(bot, COORDINATOR, button(view, "transfer.form", "Mark readiness gaps"))
     marked = await press(
@@ -306,7 +300,7 @@ async def test_rochdale_gaps_block_acceptance_and_escalate_after_three_working_d
     )
     assert "until its readiness gaps are resolved" in shown_text(accept)
     bot.clock.advance(days=7)
-    calls = await _deliver(bot)
+    calls = await bot.deliver()
     [escalation] = [c for c in calls if c.conversation_id == managers.id]
     assert (
         "Head of service" in json.dumps(escalation.cards) or "head of service" in json.dumps(escalation.cards).lower()
