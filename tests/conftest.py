@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 import trustme
 from aiohttp.test_utils import TestServer
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 
 from bot.app import RUNTIME, Runtime, create_app
@@ -27,6 +28,10 @@ from tests.harness.connector import FakeConnector
 from tests.harness.driver import TENANT, Chat, Person, TeamsDriver
 from tests.harness.entra import FakeEntraAndGraph
 from tests.harness.tokens import TokenMinter, openid_server
+
+# Property tests must not fail on a slow or busy machine: no per-example deadline.
+hypothesis_settings.register_profile("stepbot", deadline=None)
+hypothesis_settings.load_profile("stepbot")
 
 APP_ID = "11111111-1111-4111-8111-111111111111"
 START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
