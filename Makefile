@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 
 export DATABASE_URL ?= sqlite+aiosqlite:///./data/stepbot.db
 
-.PHONY: run test lint pytest bench package migrate check-config clean
+.PHONY: run test lint pytest bench bench-booking package migrate check-config clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ pytest: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/turns.py $(BENCH_ARGS)
+
+bench-booking: $(STAMP)
+	$(BIN)/python benchmarks/booking_burst.py $(BENCH_ARGS)
 
 package: $(STAMP)
 	$(BIN)/stepbot package
