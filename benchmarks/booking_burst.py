@@ -305,20 +305,26 @@ def classify(status: int, body: Any) -> tuple[str, str]:
 
 
 async def confirm_all(
-    bot: BotProcess, fakes: Fakes, prepared: list[Prepared], concurrency: int
+    bot: BotProcess, fakes: Fakes, prepared: list[Prepared], concurrency: int, spread: float = 0.0
 ) -> tuple[list[Outcome], float]:
-    """Every prepared confirm, `concurrency` in flight; bodies and tokens are built before the clock starts."""
+    """Every prepared confirm, `concurrency` in flight; bodies and tokens are built before the clock starts.
+
+    With `spread` > 0 the confirms arrive evenly over that many seconds (a clinic opening: people confirming
+    within seconds) instead of all in the same instant.
+    """
     requests = [
         (execute(p.worker, fakes, p.confirm), fakes.tokens[p.worker.index % len(fakes.tokens)]) for p in prepared
     ]
     outcomes: list[Outcome] = []
-    cursor = iter(requests)
+    cursor = iter(enumerate(requests))
     timeout = aiohttp.ClientTimeout(total=REQUEST_SECONDS)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency), timeout=timeout) as http:
         started = time.perf_counter()
 
         async def confirmer() -> None:
-            for body, token in cursor:
+            for n, (body, token) in cursor:
+                if spread:
+                    await asyncio.sleep(max(0.0, started + spread * n / len(requests) - time.perf_counter()))
                 sent = time.perf_counter()
                 try:
                     status, reply = await post(http, bot, body, token)
@@ -350,9 +356,9 @@ class Burst:
     machine_cpu: float  # every core, every process (the database server included)
 
 
-def burst(bot: BotProcess, fakes: Fakes, prepared: list[Prepared], concurrency: int) -> Burst:
+def burst(bot: BotProcess, fakes: Fakes, prepared: list[Prepared], concurrency: int, spread: float) -> Burst:
     before = cpu_seconds(bot.pid), time.process_time(), machine_busy_seconds()
-    outcomes, wall = asyncio.run(confirm_all(bot, fakes, prepared, concurrency))
+    outcomes, wall = asyncio.run(confirm_all(bot, fakes, prepared, concurrency, spread))
     after = cpu_seconds(bot.pid), time.process_time(), machine_busy_seconds()
     bot_cpu, own_cpu, machine_cpu = (a - b for a, b in zip(after, before, strict=True))
     return Burst(outcomes, wall, bot_cpu, own_cpu, machine_cpu)
@@ -489,6 +495,7 @@ def report(
         ("database", database),
         ("workers", str(len(prepared))),
         ("burst concurrency", str(args.concurrency)),
+        ("arriving over", f"{args.spread_seconds:g} s" if args.spread_seconds else "the same instant"),
         ("confirmed (You're booked)", str(kinds["booked"])),
         ("capacity of the contended clinic", f"{capacity} ({', '.join(sorted(dates))}, {slot_count} slots)"),
         ("refusals (slot taken)", str(kinds["refused"])),
@@ -540,6 +547,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workers", type=int, default=200, help="social workers confirming (default 200)")
     parser.add_argument("--concurrency", type=int, help="confirms in flight (default: all of them at once)")
+    parser.add_argument(
+        "--spread-seconds",
+        type=float,
+        default=2.0,
+        help="the confirms arrive evenly over this many seconds (default 2: 'within seconds'); 0: all at once",
+    )
     parser.add_argument("--setup-concurrency", type=int, default=8, help="connections for the setup (default 8)")
     parser.add_argument(
         "--database-url",
@@ -583,7 +596,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"setup: {len(prepared)} workers reviewed a booking in {time.perf_counter() - started:.1f} s", flush=True)
 
         print(f"burst: {len(prepared)} confirms, {args.concurrency} in flight ...", flush=True)
-        run = burst(bot, fakes, prepared, args.concurrency)
+        run = burst(bot, fakes, prepared, args.concurrency, args.spread_seconds)
 
         seats = read_sqlite(workdir / "bench.db") if scratch is None else asyncio.run(read_postgres(scratch))
         print()

@@ -44,9 +44,7 @@ class AuditLog:
             .where(AuditEventRow.record_type == record_type, AuditEventRow.record_id == record_id)
             .order_by(AuditEventRow.id)
         )
-        return [
-            {"at": r.at, "actor": r.actor_object_id, "action": r.action, "detail": r.detail} for r in rows
-        ]
+        return [{"at": r.at, "actor": r.actor_object_id, "action": r.action, "detail": r.detail} for r in rows]
 
 
 # The database itself refuses to change or delete an audit event (a purge for retention will need its

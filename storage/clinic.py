@@ -87,20 +87,22 @@ class ClinicRepository:
         """Create the slot rows of a clinic the first time anyone looks at it (idempotent)."""
         if not slots:
             return
-        stmt = insert_for(self._session, ClinicSlotRow).values(
-            [
-                {
-                    "clinic_date": s.clinic_date,
-                    "slot_index": s.index,
-                    "starts_at": s.start_utc,
-                    "ends_at": s.end_utc,
-                    "capacity": s.capacity,
-                    "booked": 0,
-                }
-                for s in slots
-            ]
+        rows = [
+            {
+                "clinic_date": s.clinic_date,
+                "slot_index": s.index,
+                "starts_at": s.start_utc,
+                "ends_at": s.end_utc,
+                "capacity": s.capacity,
+                "booked": 0,
+            }
+            for s in slots
+        ]
+        # One compiled statement run for many rows: compiling a multi-row VALUES per call was the hot spot.
+        stmt = insert_for(self._session, ClinicSlotRow).on_conflict_do_nothing(
+            index_elements=["clinic_date", "slot_index"]
         )
-        await self._session.execute(stmt.on_conflict_do_nothing(index_elements=["clinic_date", "slot_index"]))
+        await self._session.execute(stmt, rows)
 
     async def slots_on(self, clinic_dates: list[date]) -> list[Slot]:
         rows = await self._session.scalars(

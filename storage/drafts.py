@@ -90,16 +90,13 @@ class DraftRepository:
 
     async def consume(self, draft_id: int, version: int, now: datetime) -> Draft | None:
         """Take the draft for its final step: exactly one caller gets it, a double click gets None."""
-        row = await self._session.scalar(
-            select(DraftRow).where(DraftRow.id == draft_id, DraftRow.version == version, DraftRow.expires_at > now)
-        )
-        if row is None:
-            return None
-        draft = _to_draft(row)
         result = await self._session.execute(
-            delete(DraftRow).where(DraftRow.id == draft_id, DraftRow.version == version)
+            delete(DraftRow)
+            .where(DraftRow.id == draft_id, DraftRow.version == version, DraftRow.expires_at > now)
+            .returning(DraftRow)
         )
-        return draft if getattr(result, "rowcount", 0) else None
+        row = result.scalar_one_or_none()
+        return _to_draft(row) if row is not None else None
 
     async def discard(self, tenant_id: str, object_id: str, flow: str) -> None:
         await self._session.execute(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from contextvars import ContextVar, Token
 from types import TracebackType
 from typing import Any
 
@@ -15,12 +17,16 @@ from storage.drafts import DraftRepository
 from storage.outbox import OutboxRepository
 from storage.transfers import TransferRepository
 
+_IN_UNIT: ContextVar[bool] = ContextVar("stepbot_in_unit_of_work", default=False)
+
 
 class UnitOfWork:
     """`async with uow:` opens one transaction; it commits on a clean exit and rolls back otherwise."""
 
-    def __init__(self, sessions: async_sessionmaker[Any]) -> None:
+    def __init__(self, sessions: async_sessionmaker[Any], queue: asyncio.Lock | None = None) -> None:
         self._sessions = sessions
+        self._queue = queue
+        self._token: Token[bool] | None = None
         self._session: AsyncSession | None = None
 
     @property
@@ -30,6 +36,11 @@ class UnitOfWork:
         return self._session
 
     async def __aenter__(self) -> UnitOfWork:
+        if self._queue is not None:
+            if _IN_UNIT.get():
+                raise RuntimeError("a unit of work inside another would wait for itself on SQLite")
+            await self._queue.acquire()
+            self._token = _IN_UNIT.set(True)
         self._session = self._sessions()
         await self._session.begin()
         self.conversations = ConversationRepository(self._session)
@@ -56,13 +67,27 @@ class UnitOfWork:
         finally:
             await session.close()
             self._session = None
+            if self._queue is not None:
+                if self._token is not None:
+                    _IN_UNIT.reset(self._token)
+                    self._token = None
+                self._queue.release()
 
 
 class UnitOfWorkFactory:
-    """Makes a fresh unit of work per use case; handed down from bot/ to dialogs/."""
+    """Makes a fresh unit of work per use case; handed down from bot/ to dialogs/.
+
+    On SQLite (one writer at a time, for one process) transactions queue here, first come first served,
+    instead of sleeping in SQLite's busy handler, whose back-off made the slowest turns wait seconds.
+    """
 
     def __init__(self, sessions: async_sessionmaker[Any]) -> None:
         self._sessions = sessions
+        bind = getattr(sessions, "kw", {}).get("bind")
+        self._serialize = bind is not None and bind.dialect.name == "sqlite"
+        self._queue: asyncio.Lock | None = None
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self._sessions)
+        if self._serialize and self._queue is None:
+            self._queue = asyncio.Lock()
+        return UnitOfWork(self._sessions, self._queue)
