@@ -201,11 +201,12 @@ def render_discussion_recorded(case_reference: str, coordinator: str, on: date, 
         [
             heading("Discussion recorded"),
             facts([("Case reference", case_reference), ("Discussed with", coordinator), ("On", format_date(on))]),
-            text(f"Your request will carry the wording: “{wording}”"),
-            text(
-                "Transfer requests in the bot are coming soon. Until then, send the Early Help Referral Form "
-                "to the front door as usual, with that wording.",
-                subtle=True,
-            ),
-        ]
+            text(f"Your request can carry the wording: “{wording}”"),
+            text("Start the transfer request now: it opens with these details filled in.", subtle=True),
+        ],
+        [
+            execute(
+                "Start the transfer request", "transfer.start", {"direction": "step_down_early_help"}, style="positive"
+            )
+        ],
     )

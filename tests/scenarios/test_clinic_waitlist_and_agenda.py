@@ -18,7 +18,7 @@ from tests.conftest import (
     BotUnderTest,
 )
 from tests.harness.cardschema import assert_valid_card
-from tests.harness.cardwalk import button, buttons, shown_text
+from tests.harness.cardwalk import button, buttons, inputs, shown_text
 from tests.harness.driver import Chat
 from tests.harness.entra import FakeEntraAndGraph
 from tests.scenarios.booking_steps import GOOD_DETAILS, book, open_clinics, press, slot_buttons
@@ -243,6 +243,10 @@ async def test_assessment_team_social_workers_record_a_discussion_instead_of_boo
         [draft] = list(await uow.session.scalars(select(DraftRow)))
     assert (draft.flow, draft.data["discussed_with"]) == ("transfer", "E.C.")
     assert "booking.assessment_discussed" in await _audit(bot)
+    form = await press(bot, ASSESSMENT_WORKER, button(done, "transfer.start"))
+    fields = inputs(form)
+    assert fields["case_reference"]["value"] == "DEMO-0042"
+    assert (fields["discussed_with"]["value"], fields["discussed_on"]["value"]) == ("E.C.", "2026-11-24")
 
 
 async def test_bookings_go_into_outlook_from_the_clinic_mailbox_only(start_bot: Any, entra: FakeEntraAndGraph) -> None:
@@ -264,3 +268,14 @@ async def test_bookings_go_into_outlook_from_the_clinic_mailbox_only(start_bot: 
     assert {c.path for c in entra.state.graph_calls if "/events" not in c.path} == {
         f"/v1.0/users/{SOCIAL_WORKER.object_id}"
     }
+
+
+async def test_a_slot_at_a_cancelled_clinic_is_refused_with_the_next_clinic(bot: BotUnderTest) -> None:
+    picker = await open_clinics(bot, SOCIAL_WORKER)
+    pick = slot_buttons(picker)[0]
+    form = (await bot.driver.say(COORDINATOR, COORDINATORS_CHANNEL, "change clinic")).cards[0]
+    await press(bot, COORDINATOR, button(form, "clinic.cancel"), clinic_date="2026-12-10", reason="Coordinators away")
+    refused = await press(bot, SOCIAL_WORKER, pick)
+    assert "That clinic was cancelled." in shown_text(refused)
+    assert "Thursday 7 January 2027" in shown_text(refused)
+    assert await _statuses(bot) == []

@@ -33,7 +33,6 @@ async def _rows(bot: BotUnderTest) -> list[TransferRow]:
         return list(await uow.session.scalars(select(TransferRow).order_by(TransferRow.id)))
 
 
-
 async def _channels(bot: BotUnderTest) -> None:
     await bot.driver.install(COORDINATOR, COORDINATORS_CHANNEL)
     await bot.driver.install(FRONT_DOOR_DECIDER, FRONT_DOOR_CHANNEL)

@@ -38,7 +38,6 @@ async def _audit(bot: BotUnderTest) -> list[str]:
         return list(await uow.session.scalars(select(AuditEventRow.action).order_by(AuditEventRow.id)))
 
 
-
 async def _set_up_channels(bot: BotUnderTest) -> None:
     await bot.driver.install(COORDINATOR, COORDINATORS_CHANNEL)
     await bot.driver.install(FRONT_DOOR_DECIDER, FRONT_DOOR_CHANNEL)
