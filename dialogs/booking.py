@@ -27,8 +27,8 @@ from cards.payloads import ActionPayload
 from dialogs import clinic_jobs
 from dialogs.audit_trail import audit
 from dialogs.booking_assessment import assessment_card
-from dialogs.clinic_rules import Refused, clinic_of, find_clinic_date, next_open_clinic, open_choices
-from dialogs.router import Router
+from dialogs.clinic_rules import clinic_of, find_clinic_date, next_open_clinic, open_choices
+from dialogs.router import Refused, Router
 from dialogs.turn import Reply, Services, Turn
 from domain.booking import ACTIVE, Booking, BookingDetails, BookingStatus, details_problems
 from domain.clinic import late_for_standard, step_down_due, why_not_bookable
@@ -229,64 +229,59 @@ async def confirm(turn: Turn, services: Services, payload: ConfirmBooking) -> Re
     calendar = _calendar(services)
     key = _action_key(payload.draft_id, payload.version)
     join_url = services.clinic_join_url
-    try:
-        async with services.uow() as uow:
-            draft = await uow.drafts.consume(payload.draft_id, payload.version, turn.now)
-            if draft is None or draft.object_id != turn.actor.object_id:
-                done = await uow.clinic.booking_by_key(key)
-                if done is not None and done.worker_object_id == turn.actor.object_id:
-                    # A double click or a replayed invoke: the first one booked; show it again.
-                    return Reply(cards=[render_booked(done, calendar, join_url=join_url)])
-                raise Refused(
-                    await _refusal(uow, services, "This confirmation has expired or was already used.", turn.now)
+    async with services.uow() as uow:
+        draft = await uow.drafts.consume(payload.draft_id, payload.version, turn.now)
+        if draft is None or draft.object_id != turn.actor.object_id:
+            done = await uow.clinic.booking_by_key(key)
+            if done is not None and done.worker_object_id == turn.actor.object_id:
+                # A double click or a replayed invoke: the first one booked; show it again.
+                return Reply(cards=[render_booked(done, calendar, join_url=join_url)])
+            raise Refused(await _refusal(uow, services, "This confirmation has expired or was already used.", turn.now))
+        slot_id = draft.data.get("slot_id")
+        if not isinstance(slot_id, int):
+            raise Refused(await _refusal(uow, services, "Choose a slot first.", turn.now))
+        details = BookingDetails.model_validate(draft.data["details"])
+        slot, problem = await _slot_problem(uow, services, slot_id, turn.now)
+        if problem or slot is None:
+            raise Refused(await _refusal(uow, services, problem or "There is no such slot.", turn.now))
+        moving = await _own_active(uow, turn, draft.data["moving"]) if draft.data.get("moving") else None
+        if not await uow.clinic.take_seat(slot.id):
+            raise Refused(
+                await _refusal(
+                    uow,
+                    services,
+                    "Someone booked that slot a moment ago. Choose another, or join the waiting list.",
+                    turn.now,
                 )
-            slot_id = draft.data.get("slot_id")
-            if not isinstance(slot_id, int):
-                raise Refused(await _refusal(uow, services, "Choose a slot first.", turn.now))
-            details = BookingDetails.model_validate(draft.data["details"])
-            slot, problem = await _slot_problem(uow, services, slot_id, turn.now)
-            if problem or slot is None:
-                raise Refused(await _refusal(uow, services, problem or "There is no such slot.", turn.now))
-            moving = await _own_active(uow, turn, draft.data["moving"]) if draft.data.get("moving") else None
-            if not await uow.clinic.take_seat(slot.id):
-                raise Refused(
-                    await _refusal(
-                        uow,
-                        services,
-                        "Someone booked that slot a moment ago. Choose another, or join the waiting list.",
-                        turn.now,
-                    )
-                )
-            note = ""
-            if moving is not None:
-                # Ended in the same transaction as the new booking: if anything below fails, it stays.
-                await _end_booking(uow, services, turn, moving, BookingStatus.MOVED, "booking.moved")
-                note = f"Your booking on {calendar.format_when(moving.starts_at)} is cancelled."
-            try:
-                booking = await uow.clinic.add_booking(
-                    slot=slot,
-                    tenant_id=turn.actor.tenant_id,
-                    worker_object_id=turn.actor.object_id,
-                    worker_name=turn.actor.name,
-                    details=details,
-                    status=BookingStatus.BOOKED,
-                    action_key=key,
-                    now=turn.now,
-                )
-            except DoubleBooking as exc:
-                why = "This case already has a booking at that clinic, or you already hold that slot."
-                raise Refused(await _refusal(uow, services, why, turn.now)) from exc
-            await audit(
-                uow,
-                turn,
-                "booking.booked",
-                "booking",
-                str(booking.id),
-                detail={"slot_id": slot.id, "moved_from": moving.id if moving else None},
             )
-            await clinic_jobs.after_booking(uow, services, booking, turn.now)
-    except Refused as refused:
-        return refused.reply
+        note = ""
+        if moving is not None:
+            # Ended in the same transaction as the new booking: if anything below fails, it stays.
+            await _end_booking(uow, services, turn, moving, BookingStatus.MOVED, "booking.moved")
+            note = f"Your booking on {calendar.format_when(moving.starts_at)} is cancelled."
+        try:
+            booking = await uow.clinic.add_booking(
+                slot=slot,
+                tenant_id=turn.actor.tenant_id,
+                worker_object_id=turn.actor.object_id,
+                worker_name=turn.actor.name,
+                details=details,
+                status=BookingStatus.BOOKED,
+                action_key=key,
+                now=turn.now,
+            )
+        except DoubleBooking as exc:
+            why = "This case already has a booking at that clinic, or you already hold that slot."
+            raise Refused(await _refusal(uow, services, why, turn.now)) from exc
+        await audit(
+            uow,
+            turn,
+            "booking.booked",
+            "booking",
+            str(booking.id),
+            detail={"slot_id": slot.id, "moved_from": moving.id if moving else None},
+        )
+        await clinic_jobs.after_booking(uow, services, booking, turn.now)
     return Reply(cards=[render_booked(booking, calendar, join_url=join_url, note=note)])
 
 

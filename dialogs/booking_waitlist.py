@@ -17,9 +17,9 @@ from cards.common import render_error, render_notice
 from dialogs import clinic_jobs
 from dialogs.audit_trail import audit
 from dialogs.booking import BOOKERS, FLOW
-from dialogs.clinic_rules import Refused, calendar_of, clinic_of, next_open_clinic
+from dialogs.clinic_rules import calendar_of, clinic_of, next_open_clinic
 from dialogs.notices import post_to_conversation
-from dialogs.router import Router
+from dialogs.router import Refused, Router
 from dialogs.turn import Reply, Services, Turn
 from domain.booking import BookingDetails, BookingStatus, WaitStatus
 from domain.clinic import step_down_due
@@ -40,13 +40,6 @@ async def start(turn: Turn, services: Services, payload: StartWaitlist) -> Reply
 
 @router.action("booking.waitlist_join", payload=JoinWaitlist, roles=BOOKERS)
 async def join(turn: Turn, services: Services, payload: JoinWaitlist) -> Reply:
-    try:
-        return await _join(turn, services, payload)
-    except Refused as refused:
-        return refused.reply
-
-
-async def _join(turn: Turn, services: Services, payload: JoinWaitlist) -> Reply:
     async with services.uow() as uow:
         draft = await uow.drafts.get(turn.actor.tenant_id, turn.actor.object_id, FLOW, turn.now)
         if not await uow.actions.claim(f"waitlist:{payload.draft_id}:{payload.version}", "waitlist_join", turn.now):

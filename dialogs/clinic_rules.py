@@ -5,20 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from cards.booking import ClinicChoice
-from dialogs.turn import Reply, Services
+from dialogs.turn import Services
 from domain.booking import Slot
 from domain.clinic import ClinicDate, ClinicSlot, clinic_dates, next_clinics, slots_for
 from domain.profiles import Clinic
 from domain.working_days import WorkingCalendar
 from storage.uow import UnitOfWork
-
-
-class Refused(Exception):
-    """A use case refuses: the transaction rolls back and this reply goes to the person."""
-
-    def __init__(self, reply: Reply) -> None:
-        super().__init__("refused")
-        self.reply = reply
 
 
 def clinic_of(services: Services) -> Clinic | None:

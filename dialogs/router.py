@@ -29,6 +29,14 @@ class StaleCard(Exception):
         self.current = current
 
 
+class Refused(Exception):
+    """Raised inside a use case's unit of work: the transaction rolls back and this reply goes out."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__("refused")
+        self.reply = reply
+
+
 @dataclass(frozen=True)
 class _Action:
     verb: str
@@ -125,7 +133,10 @@ class Router:
                 if not turn.actor.holds(command.roles):
                     return self._refuse(services, command.roles)
                 args = " ".join(text.split()[len(name.split()) :])
-                return await command.handler(turn, services, args)
+                try:
+                    return await command.handler(turn, services, args)
+                except Refused as refused:
+                    return refused.reply
         return Reply(
             cards=[
                 render_error(
@@ -169,3 +180,5 @@ class Router:
             return await action.handler(turn, services, payload)
         except StaleCard as stale:
             return stale.current
+        except Refused as refused:
+            return refused.reply

@@ -21,7 +21,7 @@ from cards.transfer_card import (
 from dialogs import transfer_effects
 from dialogs.audit_trail import audit
 from dialogs.clinic_rules import calendar_of
-from dialogs.router import Router
+from dialogs.router import Refused, Router
 from dialogs.turn import Reply, Services, Turn
 from domain.directions import Direction
 from domain.roles import Role
@@ -108,8 +108,11 @@ def _check(turn: Turn, transfer: Transfer, event: Event, services: Services | No
     )
 
 
-async def _load(uow: UnitOfWork, record_id: int) -> Transfer | None:
-    return await uow.transfers.get(record_id)
+async def _load(uow: UnitOfWork, record_id: int) -> Transfer:
+    transfer = await uow.transfers.get(record_id)
+    if transfer is None:
+        raise Refused(Reply(cards=[render_error("No such request", "It may have been removed.")]))
+    return transfer
 
 
 def _stale(turn: Turn, services: Services, transfer: Transfer) -> Reply:
@@ -124,8 +127,6 @@ async def refresh(turn: Turn, services: Services, payload: ViewTransfer) -> Repl
     """Teams asks for each viewer's own card (refresh.userIds), or the person opens it; not an audit event."""
     async with services.uow() as uow:
         transfer = await _load(uow, payload.record_id)
-    if transfer is None:
-        return Reply(cards=[render_error("No such request", "It may have been removed.")])
     return Reply(cards=[viewer_card(turn, services, transfer)])
 
 
@@ -133,8 +134,6 @@ async def refresh(turn: Turn, services: Services, payload: ViewTransfer) -> Repl
 async def details(turn: Turn, services: Services, payload: ViewTransfer) -> Reply:
     async with services.uow() as uow:
         transfer = await _load(uow, payload.record_id)
-        if transfer is None:
-            return Reply(cards=[render_error("No such request", "It may have been removed.")])
         if not (_is_requester(turn, transfer) or turn.actor.holds(MAY_SEE_DETAILS)):
             return Reply(
                 cards=[render_transfer_refused(transfer, "Only the requester and the deciding side see the details.")]
@@ -180,8 +179,6 @@ async def open_action(turn: Turn, services: Services, payload: ShowOpen) -> Repl
 async def form(turn: Turn, services: Services, payload: TransferEvent) -> Reply:
     async with services.uow() as uow:
         transfer = await _load(uow, payload.record_id)
-    if transfer is None:
-        return Reply(cards=[render_error("No such request", "It may have been removed.")])
     if transfer.version != payload.version:
         return _stale(turn, services, transfer)
     try:
@@ -273,8 +270,6 @@ def _decision_inputs(
 async def decide(turn: Turn, services: Services, payload: DecideTransfer) -> Reply:
     async with services.uow() as uow:
         transfer = await _load(uow, payload.record_id)
-    if transfer is None:
-        return Reply(cards=[render_error("No such request", "It may have been removed.")])
     decision, gaps, problems = _decision_inputs(turn, services, transfer, payload)
     if problems:
         form_card = render_decision_form(transfer, services.profile, payload.event, note=" ".join(problems))
@@ -291,8 +286,6 @@ async def _act(
     """Apply one event: the machine says if it may happen; the version says if nobody got there first."""
     async with services.uow() as uow:
         transfer = await _load(uow, record_id)
-        if transfer is None:
-            return Reply(cards=[render_error("No such request", "It may have been removed.")])
         if transfer.version != version:
             return _stale(turn, services, transfer)
         try:
@@ -322,8 +315,6 @@ async def _act(
             gaps_due_at=gaps_due,
         )
         if after is None:
-            current = await _load(uow, record_id)
-            assert current is not None
-            return _stale(turn, services, current)
+            return _stale(turn, services, await _load(uow, record_id))
         await transfer_effects.after_move(uow, services, turn, transfer, after, event, str(extra.get("card", "")))
     return Reply(cards=[viewer_card(turn, services, after)])

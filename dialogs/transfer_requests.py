@@ -23,8 +23,8 @@ from cards.transfer_forms import (
 )
 from dialogs import transfer_effects
 from dialogs.audit_trail import audit
-from dialogs.clinic_rules import Refused, calendar_of
-from dialogs.router import Router
+from dialogs.clinic_rules import calendar_of
+from dialogs.router import Refused, Router
 from dialogs.turn import Reply, Services, Turn
 from domain.booking import Booking
 from domain.directions import Direction
@@ -265,13 +265,6 @@ def _submit_key(draft_id: int, version: int) -> str:
 
 @router.action("transfer.submit", payload=SubmitTransfer, roles=REQUESTERS)
 async def submit(turn: Turn, services: Services, payload: SubmitTransfer) -> Reply:
-    try:
-        return await _submit(turn, services, payload)
-    except Refused as refused:
-        return refused.reply
-
-
-async def _submit(turn: Turn, services: Services, payload: SubmitTransfer) -> Reply:
     calendar = calendar_of(services)
     key = _submit_key(payload.draft_id, payload.version)
     async with services.uow() as uow:
