@@ -113,6 +113,7 @@ def render_transfer_card(
     *,
     events: list[Event],
     refresh_for_viewers: bool = True,
+    note: str = "",
 ) -> Json:
     """Case reference, direction, services, requester, status and deadline: never the reason or the family.
 
@@ -130,7 +131,10 @@ def render_transfer_card(
         rows.append(("Allocated to", transfer.allocated_worker))
     if transfer.last_actor_name and transfer.state is not State.SUBMITTED:
         rows.append(("Last change by", transfer.last_actor_name))
-    body: list[Json] = [heading(f"Transfer request: {_case_label(transfer, profile)}"), facts(rows)]
+    body: list[Json] = [heading(f"Transfer request: {_case_label(transfer, profile)}")]
+    if note:
+        body.append(text(note, weight="Bolder", color="Attention"))
+    body.append(facts(rows))
     if transfer.state is State.GAPS_OPEN and transfer.gaps:
         body.append(text(f"{len(transfer.gaps)} readiness gap(s) open: acceptance waits for them.", color="Warning"))
     ids = {"record_id": transfer.id, "version": transfer.version}

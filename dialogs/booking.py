@@ -14,14 +14,11 @@ from cards.booking import (
     PickSlot,
     ReviewBooking,
     ShowClinics,
-    render_booked,
-    render_booking_cancelled,
     render_booking_form,
     render_booking_review,
     render_clinic_picker,
-    render_my_bookings,
-    render_refusal,
 )
+from cards.booking_notices import render_booked, render_booking_cancelled, render_my_bookings, render_refusal
 from cards.common import render_error
 from cards.payloads import ActionPayload
 from dialogs import clinic_jobs

@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-from cards.booking import (
-    AnswerOffer,
-    JoinWaitlist,
-    StartWaitlist,
-    TellManager,
-    render_booked,
-    render_booking_cancelled,
-    render_booking_form,
-    render_manager_note,
-    render_waitlist_joined,
-)
+from cards.booking import AnswerOffer, JoinWaitlist, StartWaitlist, TellManager, render_booking_form
+from cards.booking_notices import render_booked, render_booking_cancelled, render_manager_note, render_waitlist_joined
 from cards.common import render_error, render_notice
 from dialogs import clinic_jobs
 from dialogs.audit_trail import audit

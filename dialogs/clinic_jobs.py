@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from cards.booking import render_booking_cancelled, render_clinic_reminder, render_waitlist_offer
+from cards.booking_notices import render_booking_cancelled, render_clinic_reminder, render_waitlist_offer
 from dialogs.clinic_rules import calendar_of, clinic_of, find_clinic_date
 from dialogs.jobs import job
 from dialogs.notices import notify_person

@@ -13,7 +13,6 @@ from cards.transfer_card import (
     TransferEvent,
     ViewTransfer,
     render_decision_form,
-    render_transfer_card,
     render_transfer_details,
     render_transfer_list,
     render_transfer_refused,
@@ -22,15 +21,14 @@ from dialogs import transfer_effects
 from dialogs.audit_trail import audit
 from dialogs.clinic_rules import calendar_of
 from dialogs.router import Refused, Router
+from dialogs.transfer_effects import meeting_decides, viewer_card
 from dialogs.turn import Reply, Services, Turn
-from domain.directions import Direction
 from domain.roles import Role
 from domain.transfer_machine import (
     OPEN_STATES,
     Event,
     IllegalTransition,
     Move,
-    allowed_events,
     apply,
     role_refusal,
 )
@@ -53,33 +51,8 @@ MAY_SEE_DETAILS = frozenset(
 DECIDERS = MAY_SEE_DETAILS
 
 
-# In a profile whose meeting decides, its chair's outcome is authoritative; the receiving side prepares
-# (schedules, asks, marks gaps) but doesn't accept or decline on its own. Step ups stay with the front door.
-_MEETING_DECIDES = frozenset({Event.ACCEPT, Event.DECLINE})
-
-
-def meeting_decides(services: Services, transfer: Transfer, event: Event) -> bool:
-    return (
-        services.profile.transfers.decision_authority == "meeting"
-        and event in _MEETING_DECIDES
-        and transfer.direction is not Direction.STEP_UP
-    )
-
-
 def _is_requester(turn: Turn, transfer: Transfer) -> bool:
     return transfer.requester_object_id == turn.actor.object_id and transfer.tenant_id == turn.actor.tenant_id
-
-
-def viewer_card(turn: Turn, services: Services, transfer: Transfer, *, note: str = "") -> dict[str, Any]:
-    """This person's view: the buttons their roles allow on this request now."""
-    events = allowed_events(transfer.state, roles=turn.actor.roles, is_requester=_is_requester(turn, transfer))
-    events = [e for e in events if not meeting_decides(services, transfer, e)]
-    card = render_transfer_card(transfer, services.profile, calendar_of(services), events=events)
-    if note:
-        card["body"].insert(
-            1, {"type": "TextBlock", "text": note, "wrap": True, "weight": "Bolder", "color": "Attention"}
-        )
-    return card
 
 
 def _refusal_text(services: Services, exc: IllegalTransition) -> str:

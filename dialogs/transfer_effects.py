@@ -15,7 +15,7 @@ from dialogs.tracking import track_key, tracker
 from dialogs.turn import Services, Turn
 from domain.directions import Direction
 from domain.roles import Role
-from domain.transfer_machine import EVENT_TITLES, STATE_TITLES, Event, State
+from domain.transfer_machine import EVENT_TITLES, STATE_TITLES, Event, State, allowed_events
 from domain.transfer_record import Transfer
 from storage.uow import UnitOfWork
 
@@ -48,6 +48,27 @@ _DECISIONS = frozenset(
 ALLOCATING = frozenset({Event.ACCEPT, Event.THRESHOLD_MET, Event.OUTCOME_AGREED})
 _STEP_DOWNS = (Direction.STEP_DOWN_EARLY_HELP, Direction.STEP_DOWN_UNIVERSAL)
 _HANDED_ON = (State.ACCEPTED, State.CO_WORKING, State.JOINT_VISIT_DONE, State.TRANSFERRED, State.CLOSED)
+
+
+# In a profile whose meeting decides, its chair's outcome is authoritative; the receiving side prepares
+# (schedules, asks, marks gaps) but doesn't accept or decline on its own. Step ups stay with the front door.
+_MEETING_DECIDES = frozenset({Event.ACCEPT, Event.DECLINE})
+
+
+def meeting_decides(services: Services, transfer: Transfer, event: Event) -> bool:
+    return (
+        services.profile.transfers.decision_authority == "meeting"
+        and event in _MEETING_DECIDES
+        and transfer.direction is not Direction.STEP_UP
+    )
+
+
+def viewer_card(turn: Turn, services: Services, transfer: Transfer, *, note: str = "") -> dict[str, Any]:
+    """This person's view: the buttons their roles allow on this request now."""
+    is_requester = transfer.requester_object_id == turn.actor.object_id and transfer.tenant_id == turn.actor.tenant_id
+    events = allowed_events(transfer.state, roles=turn.actor.roles, is_requester=is_requester)
+    events = [e for e in events if not meeting_decides(services, transfer, e)]
+    return render_transfer_card(transfer, services.profile, calendar_of(services), events=events, note=note)
 
 
 def refresh_for(transfer: Transfer) -> list[str]:

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from cards.common import render_error
 from cards.payloads import ActionPayload
-from cards.transfer_card import render_transfer_card, render_transfer_list
+from cards.transfer_card import render_transfer_list
 from cards.transfer_forms import (
     ReviewTransfer,
     StartTransfer,
@@ -25,11 +25,11 @@ from dialogs import transfer_effects
 from dialogs.audit_trail import audit
 from dialogs.clinic_rules import calendar_of
 from dialogs.router import Refused, Router
+from dialogs.transfer_effects import viewer_card
 from dialogs.turn import Reply, Services, Turn
 from domain.booking import Booking
 from domain.directions import Direction
 from domain.roles import Role
-from domain.transfer_machine import allowed_events
 from domain.transfers import (
     ConsentStatus,
     Route,
@@ -273,7 +273,7 @@ async def submit(turn: Turn, services: Services, payload: SubmitTransfer) -> Rep
             for earlier in await uow.transfers.for_requester(turn.actor.tenant_id, turn.actor.object_id):
                 if earlier.details.get("submitted_from") == key:
                     # A double click or a replay: it was submitted once; show it again.
-                    return Reply(cards=[_requester_view(turn, services, earlier)])
+                    return Reply(cards=[viewer_card(turn, services, earlier)])
             raise Refused(Reply(cards=[render_error("That card has expired", "Start the request again.")]))
         details = TransferDetails.model_validate(draft.data["details"])
         problems = request_problems(details, services.profile, today=calendar.local_date(turn.now))
@@ -312,19 +312,7 @@ async def submit(turn: Turn, services: Services, payload: SubmitTransfer) -> Rep
             now=turn.now,
         )
         await transfer_effects.after_submit(uow, services, turn, transfer, channel_id)
-    return Reply(cards=[_requester_view(turn, services, transfer, note="Sent. You'll be told of each decision.")])
-
-
-def _requester_view(turn: Turn, services: Services, transfer: Any, note: str = "") -> dict[str, Any]:
-    events = allowed_events(
-        transfer.state, roles=turn.actor.roles, is_requester=transfer.requester_object_id == turn.actor.object_id
-    )
-    card = render_transfer_card(
-        transfer, services.profile, calendar_of(services), events=events, refresh_for_viewers=False
-    )
-    if note:
-        card["body"].insert(1, {"type": "TextBlock", "text": note, "wrap": True, "weight": "Bolder"})
-    return card
+    return Reply(cards=[viewer_card(turn, services, transfer, note="Sent. You'll be told of each decision.")])
 
 
 # -- urgent concerns, and the requester's list ----------------------------------------------------------------------

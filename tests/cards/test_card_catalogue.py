@@ -14,13 +14,10 @@ import pytest
 import cards
 from bot.profile_files import all_profiles
 from bot.settings import REPO_ROOT
-from cards.booking import (
-    ClinicChoice,
+from cards.booking import ClinicChoice, render_booking_form, render_booking_review, render_clinic_picker
+from cards.booking_notices import (
     render_booked,
     render_booking_cancelled,
-    render_booking_form,
-    render_booking_review,
-    render_clinic_picker,
     render_clinic_reminder,
     render_manager_note,
     render_my_bookings,
