@@ -130,9 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "package":
         return package(args.app_id or os.environ.get("MICROSOFT_APP_ID", ""), args.output)
     settings = _settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # The scheduler logs every tick at INFO: keep it to warnings whatever the bot's level.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))
     if args.command == "serve":
         return serve(settings)
     if args.command == "migrate":

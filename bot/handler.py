@@ -243,9 +243,7 @@ class StepBot(TeamsActivityHandler):  # type: ignore[misc]
             status="deleted",
         )
 
-    async def on_members_added_activity(
-        self, members_added: list[ChannelAccount], turn_context: TurnContext
-    ) -> None:
+    async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
         # The welcome goes out on installationUpdate; conversationUpdate only refreshes references.
         return
 

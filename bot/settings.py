@@ -38,9 +38,7 @@ class Settings(BaseSettings):
     app_tenant_id: str = Field("", validation_alias=_env("MICROSOFT_APP_TENANT_ID"))
     app_type: AppType = Field(AppType.SINGLE_TENANT, validation_alias=_env("MICROSOFT_APP_TYPE"))
 
-    database_url: str = Field(
-        "sqlite+aiosqlite:///./data/stepbot.db", validation_alias=_env("DATABASE_URL")
-    )
+    database_url: str = Field("sqlite+aiosqlite:///./data/stepbot.db", validation_alias=_env("DATABASE_URL"))
 
     # Serving.
     local_mode: bool = Field(False, validation_alias=_env("STEPBOT_LOCAL_MODE"))
@@ -83,9 +81,7 @@ class Settings(BaseSettings):
 
     # Microsoft endpoints (overridden only by the tests' local fakes or a sovereign cloud).
     openid_metadata_url: str = Field(BOT_FRAMEWORK_OPENID, validation_alias=_env("STEPBOT_OPENID_METADATA_URL"))
-    authority_host: str = Field(
-        "https://login.microsoftonline.com", validation_alias=_env("STEPBOT_AUTHORITY_HOST")
-    )
+    authority_host: str = Field("https://login.microsoftonline.com", validation_alias=_env("STEPBOT_AUTHORITY_HOST"))
     graph_base_url: str = Field("", validation_alias=_env("STEPBOT_GRAPH_BASE_URL"))
     ca_bundle: str = Field("", validation_alias=_env("STEPBOT_CA_BUNDLE"))
 

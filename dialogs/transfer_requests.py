@@ -281,6 +281,9 @@ async def submit(turn: Turn, services: Services, payload: SubmitTransfer) -> Rep
             raise Refused(Reply(cards=[render_error("The request can't go yet", " ".join(problems))]))
         channel_key = receiving_channel(details, services.profile)
         channel_id = services.channels.get(channel_key)
+        if not channel_id and services.local_mode:
+            # Trying the bot alone (Agents Playground): the receiving side's card comes here instead.
+            channel_id = turn.where.conversation_id
         if not channel_id:
             raise Refused(
                 Reply(

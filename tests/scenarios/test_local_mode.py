@@ -58,3 +58,23 @@ def test_an_empty_tenant_list_is_open_only_in_local_mode() -> None:
     assert not _settings(local_mode=False).tenant_allowed("any-tenant")
     assert _settings(allowed_tenants="a, b").tenant_allowed("b")
     assert not _settings(allowed_tenants="a, b").tenant_allowed("c")
+
+
+async def test_in_local_mode_a_request_with_no_channel_set_comes_back_to_the_same_chat(start_bot: Any) -> None:
+    from tests.harness.cardwalk import button, inputs
+    from tests.scenarios.booking_steps import press
+    from tests.scenarios.transfer_steps import STEP_DOWN, first_choice, start_request
+
+    bot: BotUnderTest = await start_bot(
+        app_id="", app_password="", local_mode=True, allowed_tenants=[], coordinators_channel_id=""
+    )
+    await bot.driver.install(NOBODY, Chat.personal(NOBODY))
+    picker = await start_request(bot, NOBODY)
+    form = await press(bot, NOBODY, button(picker, "transfer.start", "Step down to early help"))
+    values = {**STEP_DOWN, "from_team": first_choice(form, "from_team"), "to_service": first_choice(form, "to_service")}
+    assert "case_reference" in inputs(form)
+    reviewed = await press(bot, NOBODY, button(form, "transfer.review"), **values)
+    await press(bot, NOBODY, button(reviewed, "transfer.submit"))
+    calls = await bot.deliver()
+    posted = [c for c in calls if c.op == "send" and c.conversation_id == Chat.personal(NOBODY).id]
+    assert posted and "DEMO-0101" in str(posted[0].cards)
