@@ -78,17 +78,19 @@ class GraphClinicCalendar:
         address = await self._graph.user_address(attendee_object_id)
         if not address:
             raise GraphError("the worker has no mail address")
-        body = {
+        content = "Step-down clinic booking made in Teams."
+        if join_url:
+            # The join link goes in the body: an event's onlineMeetingUrl is read-only in Graph.
+            content += f"\nJoin the clinic: {join_url}"
+        body: dict[str, Any] = {
             "subject": subject,
-            "body": {"contentType": "text", "content": "Step-down clinic booking made in Teams."},
+            "body": {"contentType": "text", "content": content},
             "start": {"dateTime": start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
             "end": {"dateTime": end.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
             "attendees": [{"emailAddress": {"address": address}, "type": "required"}],
             "location": {"displayName": "Microsoft Teams"},
             "isOnlineMeeting": False,
         }
-        if join_url:
-            body["onlineMeetingUrl"] = join_url
         created = await self._graph.request("POST", f"/users/{self._mailbox}/events", body)
         return str(created["id"])
 
