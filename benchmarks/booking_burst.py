@@ -24,7 +24,6 @@ from typing import Any
 import aiohttp
 from turns import (
     APP_ID,
-    APP_PASSWORD,
     BENCH_DIR,
     BOT_ID,
     CLOCK_TICKS,
@@ -34,15 +33,13 @@ from turns import (
     REQUEST_SECONDS,
     STARTUP_SECONDS,
     TENANT,
-    VENV_BIN,
     Children,
     Fakes,
     _child_env,
     _raise_on_sigterm,
     _read_line,
     cpu_seconds,
-    free_port,
-    wait_healthy,
+    start_stepbot,
 )
 
 if str(REPO_ROOT) not in sys.path:
@@ -133,34 +130,10 @@ class BotProcess:
 
 
 def start_bot(children: Children, fakes: Fakes, database_url: str, workers: list[Worker]) -> BotProcess:
-    port = free_port()
-    env = _child_env(
-        {
-            "MICROSOFT_APP_ID": APP_ID,
-            "MICROSOFT_APP_PASSWORD": APP_PASSWORD,
-            "MICROSOFT_APP_TENANT_ID": TENANT,
-            "MICROSOFT_APP_TYPE": "SingleTenant",
-            "DATABASE_URL": database_url,
-            "STEPBOT_OPENID_METADATA_URL": fakes.openid_metadata_url,
-            "STEPBOT_AUTHORITY_HOST": fakes.authority_host,
-            "STEPBOT_CA_BUNDLE": fakes.ca_bundle,
-            "STEPBOT_GRAPH_BASE_URL": "",
-            "STEPBOT_ALLOWED_TENANTS": TENANT,  # comma-separated
-            "STEPBOT_ROLES": json.dumps({"social_worker": [w.object_id for w in workers]}),
-            "STEPBOT_HOST": "127.0.0.1",
-            "STEPBOT_PORT": str(port),
-            "STEPBOT_LOG_LEVEL": "WARNING",
-            "STEPBOT_LOCAL_MODE": "false",
-        }
+    bot = start_stepbot(
+        children, fakes, database_url=database_url, social_workers=[w.object_id for w in workers]
     )
-    stepbot = str(VENV_BIN / "stepbot")
-    migrate = children.start("stepbot-migrate", [stepbot, "migrate"], env)
-    if migrate.wait(timeout=120) != 0:
-        raise RuntimeError(f"stepbot migrate failed:\n{children.log_tail('stepbot-migrate')}")
-    proc = children.start("stepbot", [stepbot, "serve"], env)
-    url = f"http://127.0.0.1:{port}"
-    wait_healthy(children, "stepbot", proc, f"{url}/healthz")
-    return BotProcess(url, proc.pid)
+    return BotProcess(bot.url, bot.pid)
 
 
 def activity(worker: Worker, fakes: Fakes, type_: str, **extra: Any) -> bytes:

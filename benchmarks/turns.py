@@ -186,16 +186,24 @@ def start_fakes(children: Children) -> Fakes:
     return Fakes(**json.loads(line))
 
 
-def start_stepbot(children: Children, fakes: Fakes) -> Bot:
+def start_stepbot(
+    children: Children,
+    fakes: Fakes,
+    *,
+    database_url: str | None = None,
+    social_workers: list[str] | None = None,
+) -> Bot:
+    """Migrate and serve stepbot against the fakes, auth on; the burst benchmark reuses this too."""
     port = free_port()
-    roles = {"social_worker": [person_id(i) for i in range(PEOPLE)]}
+    people = social_workers if social_workers is not None else [person_id(i) for i in range(PEOPLE)]
+    roles = {"social_worker": people}
     env = _child_env(
         {
             "MICROSOFT_APP_ID": APP_ID,
             "MICROSOFT_APP_PASSWORD": APP_PASSWORD,
             "MICROSOFT_APP_TENANT_ID": TENANT,
             "MICROSOFT_APP_TYPE": "SingleTenant",
-            "DATABASE_URL": f"sqlite+aiosqlite:///{children.workdir / 'bench.db'}",
+            "DATABASE_URL": database_url or f"sqlite+aiosqlite:///{children.workdir / 'bench.db'}",
             "STEPBOT_OPENID_METADATA_URL": fakes.openid_metadata_url,
             "STEPBOT_AUTHORITY_HOST": fakes.authority_host,
             "STEPBOT_CA_BUNDLE": fakes.ca_bundle,
