@@ -122,24 +122,13 @@ async def pick_slot(turn: Turn, services: Services, payload: PickSlot) -> Reply:
         if payload.moving:
             moving = await _own_active(uow, turn, payload.moving)
             if moving is not None:
-                prefill = _details_of(moving)
+                prefill = moving.details()
         draft = await uow.drafts.get(turn.actor.tenant_id, turn.actor.object_id, FLOW, turn.now)
         if prefill is None and draft is not None and "details" in draft.data:
             prefill = BookingDetails.model_validate(draft.data["details"])
     example = services.profile.case_reference_example
     form = render_booking_form(calendar, slot=slot, moving=payload.moving, prefill=prefill, reference_example=example)
     return Reply(cards=[form])
-
-
-def _details_of(booking: Booking) -> BookingDetails:
-    return BookingDetails(
-        case_reference=booking.case_reference,
-        team=booking.team,
-        direction=booking.direction,
-        decision_date=booking.decision_date,
-        reason=booking.reason,
-        manager_agreed=booking.manager_agreed,
-    )
 
 
 def _problems_of(exc: ValidationError) -> list[str]:

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cards.booking_notices import render_booking_cancelled, render_clinic_reminder, render_waitlist_offer
+from dialogs.audit_trail import audit_system
 from dialogs.clinic_rules import calendar_of, clinic_of, find_clinic_date
 from dialogs.jobs import job
 from dialogs.notices import notify_person
@@ -108,14 +109,8 @@ async def offer_freed_seat(uow: UnitOfWork, services: Services, slot_id: int, no
             summary="A step-down clinic slot is free for you",
         )
         await schedule(uow, "booking.hold_expiry", {"booking_id": held.id, "version": held.version}, expires, now)
-        await uow.audit.record(
-            at=now,
-            tenant_id=entry.tenant_id,
-            actor_object_id="system",
-            action="booking.offered",
-            record_type="booking",
-            record_id=str(held.id),
-            detail={"waitlist_id": entry.id},
+        await audit_system(
+            uow, now, entry.tenant_id, "booking.offered", "booking", str(held.id), {"waitlist_id": entry.id}
         )
         return held
     return None
@@ -155,14 +150,7 @@ async def hold_expiry(services: Services, payload: dict[str, Any], now: datetime
         entry = await uow.clinic.entry_offered(held.id)
         if entry is not None:
             await uow.clinic.set_wait_status(entry.id, WaitStatus.EXPIRED, now)
-        await uow.audit.record(
-            at=now,
-            tenant_id=held.tenant_id,
-            actor_object_id="system",
-            action="booking.hold_expired",
-            record_type="booking",
-            record_id=str(held.id),
-        )
+        await audit_system(uow, now, held.tenant_id, "booking.hold_expired", "booking", str(held.id))
         await notify_person(
             uow,
             tenant_id=held.tenant_id,

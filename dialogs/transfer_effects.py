@@ -71,6 +71,23 @@ def viewer_card(turn: Turn, services: Services, transfer: Transfer, *, note: str
     return render_transfer_card(transfer, services.profile, calendar_of(services), events=events, note=note)
 
 
+async def tell_managers(
+    uow: UnitOfWork,
+    services: Services,
+    card: dict[str, Any],
+    now: datetime,
+    *,
+    summary: str,
+    dedupe_key: str | None = None,
+) -> None:
+    """A notice about a request in the managers' channel, when one is configured."""
+    managers = services.channels.get("managers")
+    if managers:
+        await post_to_conversation(
+            uow, conversation_id=managers, card=card, now=now, summary=summary, dedupe_key=dedupe_key
+        )
+
+
 def refresh_for(transfer: Transfer) -> list[str]:
     return [*RECEIVING_ROLES, f"requester:{transfer.requester_object_id}"]
 
@@ -147,9 +164,7 @@ async def _previous_worker(uow: UnitOfWork, services: Services, turn: Turn, tran
         now=turn.now,
         summary=f"{transfer.case_reference} is stepping up again",
     )
-    managers = services.channels.get("managers")
-    if managers:
-        await post_to_conversation(uow, conversation_id=managers, card=card, now=turn.now, summary="Step up returns")
+    await tell_managers(uow, services, card, turn.now, summary="Step up returns")
 
 
 async def after_move(
@@ -244,20 +259,13 @@ async def _allocated(uow: UnitOfWork, services: Services, turn: Turn, transfer: 
             summary=f"{transfer.case_reference} is allocated to you",
         )
     if not transfer.allocated_worker and services.profile.transfers.named_worker_nudge:
-        managers = services.channels.get("managers")
-        if managers:
-            await post_to_conversation(
-                uow,
-                conversation_id=managers,
-                card=render_transfer_notice(
-                    transfer,
-                    services.profile,
-                    "Accepted with no named worker",
-                    ["Every child has a named practitioner at all times: please name one today."],
-                ),
-                now=turn.now,
-                summary=f"{transfer.case_reference} needs a named worker",
-            )
+        notice = render_transfer_notice(
+            transfer,
+            services.profile,
+            "Accepted with no named worker",
+            ["Every child has a named practitioner at all times: please name one today."],
+        )
+        await tell_managers(uow, services, notice, turn.now, summary=f"{transfer.case_reference} needs a named worker")
 
 
 @tracker("transfer")
@@ -286,20 +294,19 @@ async def gaps_due(services: Services, payload: dict[str, Any], now: datetime) -
         transfer = await uow.transfers.get(int(payload["transfer_id"]))
         if transfer is None or transfer.state is not State.GAPS_OPEN or transfer.version != int(payload["version"]):
             return
-        managers = services.channels.get("managers")
         role = services.profile.transfers.gap_escalation_role
         who = services.profile.role_title(role) if role else "a manager"
-        if managers:
-            await post_to_conversation(
-                uow,
-                conversation_id=managers,
-                card=render_transfer_notice(
-                    transfer,
-                    services.profile,
-                    "Readiness gaps not fixed in time",
-                    [f"{len(transfer.gaps)} gap(s) are still open: this goes to {who}."],
-                ),
-                now=now,
-                dedupe_key=f"transfer:{transfer.id}:gaps-escalated:{transfer.version}",
-                summary=f"{transfer.case_reference}: gaps overdue",
-            )
+        notice = render_transfer_notice(
+            transfer,
+            services.profile,
+            "Readiness gaps not fixed in time",
+            [f"{len(transfer.gaps)} gap(s) are still open: this goes to {who}."],
+        )
+        await tell_managers(
+            uow,
+            services,
+            notice,
+            now,
+            summary=f"{transfer.case_reference}: gaps overdue",
+            dedupe_key=f"transfer:{transfer.id}:gaps-escalated:{transfer.version}",
+        )

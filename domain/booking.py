@@ -115,6 +115,17 @@ class Booking:
     def active(self) -> bool:
         return self.status in ACTIVE
 
+    def details(self) -> BookingDetails:
+        """What the social worker gave when booking (to prefill a move or the transfer request)."""
+        return BookingDetails(
+            case_reference=self.case_reference,
+            team=self.team,
+            direction=self.direction,
+            decision_date=self.decision_date,
+            reason=self.reason,
+            manager_agreed=self.manager_agreed,
+        )
+
 
 @dataclass(frozen=True)
 class WaitlistEntry:
