@@ -1,21 +1,32 @@
-"""Routes text commands and card actions to handlers by verb, parsing payloads and checking roles first."""
+"""Routes text commands and card actions to handlers by verb, parsing payloads and checking roles first.
+
+A card action that changes something is registered with `@router.change`: the router runs it in one unit of
+work that first claims the action's idempotency key, and keeps the answer with the key, so an action Teams
+resends (or a double click) is carried out once and the repeat gets the first answer again. This is the one
+mechanism for acting once; handlers do not keep keys of their own.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
 from cards.common import Capability, render_error, render_no_role
 from cards.payloads import ActionPayload
+from dialogs.audit_trail import audit
 from dialogs.turn import Reply, Services, Turn
 from domain.roles import Role
+from storage.uow import UnitOfWork
 
 P = TypeVar("P", bound=ActionPayload)
 ActionHandler = Callable[[Turn, Services, Any], Awaitable[Reply]]
+ChangeHandler = Callable[[Turn, Services, Any, UnitOfWork], Awaitable[Reply]]
 CommandHandler = Callable[[Turn, Services, str], Awaitable[Reply]]
 
 _VERB = re.compile(r"^[a-z_]+\.[a-z_]+$")
@@ -29,12 +40,27 @@ class StaleCard(Exception):
         self.current = current
 
 
-class Refused(Exception):
-    """Raised inside a use case's unit of work: the transaction rolls back and this reply goes out."""
+@dataclass(frozen=True)
+class RefusalRecord:
+    """What a refused attempt on a record leaves in the audit trail (who is the turn's actor)."""
 
-    def __init__(self, reply: Reply) -> None:
+    action: str
+    record_type: str
+    record_id: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+class Refused(Exception):
+    """Raised inside a use case's unit of work: the transaction rolls back and this reply goes out.
+
+    With `record`, the refusal itself is audited, in a transaction of its own after the rollback, so probing
+    shows up in the audit trail while nothing else is written.
+    """
+
+    def __init__(self, reply: Reply, record: RefusalRecord | None = None) -> None:
         super().__init__("refused")
         self.reply = reply
+        self.record = record
 
 
 @dataclass(frozen=True)
@@ -42,7 +68,27 @@ class _Action:
     verb: str
     payload: type[ActionPayload]
     roles: frozenset[Role]
-    handler: ActionHandler
+    handler: ActionHandler | None = None
+    change: ChangeHandler | None = None
+
+
+def action_key(verb: str, payload: ActionPayload, turn: Turn) -> str:
+    """The idempotency key of one card action: the same person sending the same data to the same verb."""
+    data = json.dumps(payload.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(f"{turn.actor.tenant_id}|{turn.actor.object_id}|{data}".encode()).hexdigest()
+    return f"{verb}:{digest}"
+
+
+def _stored(reply: Reply) -> dict[str, Any]:
+    return {"card": reply.card_for_invoke, "text": reply.text}
+
+
+def _replayed(answer: dict[str, Any] | None) -> Reply:
+    card = answer.get("card") if answer else None
+    if isinstance(card, dict):
+        return Reply(cards=[card])
+    text = answer.get("text") if answer else None
+    return Reply(text=str(text) if text else "That was done already.")
 
 
 @dataclass(frozen=True)
@@ -78,18 +124,36 @@ class Router:
     def action(
         self, verb: str, *, payload: type[P], roles: set[Role] | frozenset[Role] = frozenset()
     ) -> Callable[[Callable[[Turn, Services, P], Awaitable[Reply]]], Callable[[Turn, Services, P], Awaitable[Reply]]]:
-        if not _VERB.match(verb):
-            raise ValueError(f"verbs are area.action, got {verb!r}")
-
         def register(
             fn: Callable[[Turn, Services, P], Awaitable[Reply]],
         ) -> Callable[[Turn, Services, P], Awaitable[Reply]]:
-            if verb in self._actions:
-                raise ValueError(f"verb {verb!r} registered twice")
-            self._actions[verb] = _Action(verb, payload, frozenset(roles), fn)
+            self._add(_Action(verb, payload, frozenset(roles), handler=fn))
             return fn
 
         return register
+
+    def change(
+        self, verb: str, *, payload: type[P], roles: set[Role] | frozenset[Role] = frozenset()
+    ) -> Callable[
+        [Callable[[Turn, Services, P, UnitOfWork], Awaitable[Reply]]],
+        Callable[[Turn, Services, P, UnitOfWork], Awaitable[Reply]],
+    ]:
+        """A card action that changes something: run once per idempotency key, in the unit of work given."""
+
+        def register(
+            fn: Callable[[Turn, Services, P, UnitOfWork], Awaitable[Reply]],
+        ) -> Callable[[Turn, Services, P, UnitOfWork], Awaitable[Reply]]:
+            self._add(_Action(verb, payload, frozenset(roles), change=fn))
+            return fn
+
+        return register
+
+    def _add(self, action: _Action) -> None:
+        if not _VERB.match(action.verb):
+            raise ValueError(f"verbs are area.action, got {action.verb!r}")
+        if action.verb in self._actions:
+            raise ValueError(f"verb {action.verb!r} registered twice")
+        self._actions[action.verb] = action
 
     def command(
         self,
@@ -163,6 +227,12 @@ class Router:
                 ]
             )
         if not turn.actor.holds(action.roles):
+            record = data.get("record_id")
+            if isinstance(record, int) and not isinstance(record, bool):
+                # A case action by someone with no role for it: audited, so probing shows up.
+                await _audit_refusal(
+                    services, turn, RefusalRecord("access.refused", "record", str(record), {"verb": action.verb})
+                )
             return self._refuse(services, action.roles)
         try:
             payload = action.payload.model_validate(data)
@@ -177,8 +247,34 @@ class Router:
                 ]
             )
         try:
+            if action.change is not None:
+                return await self._once(action.change, action.verb, payload, turn, services)
+            assert action.handler is not None
             return await action.handler(turn, services, payload)
         except StaleCard as stale:
             return stale.current
         except Refused as refused:
+            if refused.record is not None:
+                await _audit_refusal(services, turn, refused.record)
             return refused.reply
+
+    async def _once(
+        self, handler: ChangeHandler, verb: str, payload: ActionPayload, turn: Turn, services: Services
+    ) -> Reply:
+        """Claim the action's key, carry it out and keep its answer, all in one transaction."""
+        key = action_key(verb, payload, turn)
+        async with services.uow() as uow:
+            claimed = await uow.actions.claim(
+                key, verb, turn.now, tenant_id=turn.actor.tenant_id, actor_object_id=turn.actor.object_id
+            )
+            if not claimed:
+                # Teams resent it, or a double click: it was carried out once; give the same answer.
+                return _replayed(await uow.actions.answer(key))
+            reply = await handler(turn, services, payload, uow)
+            await uow.actions.keep_answer(key, _stored(reply))
+        return reply
+
+
+async def _audit_refusal(services: Services, turn: Turn, record: RefusalRecord) -> None:
+    async with services.uow() as uow:
+        await audit(uow, turn, record.action, record.record_type, record.record_id, detail=record.detail)

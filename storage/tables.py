@@ -114,13 +114,17 @@ class AuditEventRow(Base):
 
 
 class ProcessedActionRow(Base):
-    """A card action already carried out: a double click or a replayed invoke acts once."""
+    """A card action already carried out, and the answer it got: a double click or a resent invoke acts once."""
 
     __tablename__ = "processed_actions"
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     verb: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+    tenant_id: Mapped[str] = mapped_column(String(64), default="")
+    actor_object_id: Mapped[str] = mapped_column(String(64), default="")
+    # The card the clicker got the first time, given again to a repeat; purged with the row.
+    answer: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 # -- the step-down clinic ---------------------------------------------------------------------------
@@ -230,6 +234,8 @@ class TransferRow(Base):
         Index("ix_transfers_case", "case_reference"),
         Index("ix_transfers_requester", "tenant_id", "requester_object_id", "state"),
         Index("ix_transfers_state", "state", "receiving_channel"),
+        Index("ix_transfers_worker", "tenant_id", "worker_object_id"),
+        Index("ix_transfers_channel", "channel_conversation_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
@@ -251,8 +257,38 @@ class TransferRow(Base):
     gaps: Mapped[list[str]] = mapped_column(JSON, default=list)
     decision_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     gaps_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Copied out of `details` and `decision` so lists can find a person's cases by index.
+    route: Mapped[str] = mapped_column(String(24), default="direct")
+    wording: Mapped[str] = mapped_column(Text, default="")
+    worker_object_id: Mapped[str] = mapped_column(String(64), default="")
+    previous_worker_object_id: Mapped[str] = mapped_column(String(64), default="")
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    escalated_to: Mapped[str] = mapped_column(String(32), default="")
     last_actor_object_id: Mapped[str] = mapped_column(String(64), default="")
     last_actor_name: Mapped[str] = mapped_column(String(128), default="")
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# -- who is in which team -------------------------------------------------------------------------------
+class TeamRosterRow(Base):
+    """When a team's roster was last read from the Bot Connector: no row means it is not known yet."""
+
+    __tablename__ = "team_rosters"
+
+    team_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    synced_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TeamMemberRow(Base):
+    """A member of a team's roster, so a turn can tell who is on the receiving side without calling Teams."""
+
+    __tablename__ = "team_members"
+    __table_args__ = (Index("ix_team_members_person", "object_id"),)
+
+    team_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    object_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(256), default="")
+    name: Mapped[str] = mapped_column(String(128), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

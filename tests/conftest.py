@@ -21,9 +21,10 @@ from bot.profile_files import load_profile
 from bot.settings import REPO_ROOT, Settings
 from domain.roles import Role
 from storage.audit import append_only_ddl, drop_append_only_ddl
-from storage.database import create_engine
+from storage.database import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.tables import Base
+from storage.uow import UnitOfWorkFactory
 from tests.harness.connector import FakeConnector
 from tests.harness.driver import TENANT, Chat, Person, TeamsDriver
 from tests.harness.entra import FakeEntraAndGraph
@@ -153,6 +154,14 @@ async def clean_database(database_url: str) -> AsyncIterator[str]:
                 await conn.execute(text(statement))
     await engine.dispose()
     yield database_url
+
+
+@pytest.fixture
+async def uow(clean_database: str) -> AsyncIterator[UnitOfWorkFactory]:
+    """A unit-of-work factory on a clean database of each kind, with no server."""
+    engine = create_engine(clean_database)
+    yield UnitOfWorkFactory(session_factory(engine))
+    await engine.dispose()
 
 
 # -- the bot under test ---------------------------------------------------------------------------------
