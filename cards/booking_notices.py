@@ -117,6 +117,25 @@ def render_waitlist_offer(booking: Booking, calendar: WorkingCalendar, *, hold_u
     )
 
 
+def render_offer_expired(booking: Booking, calendar: WorkingCalendar) -> Json:
+    """An offer accepted after its hold ran out: refused, and nothing was booked."""
+    until = f" until {calendar.format_when(booking.hold_expires_at)}" if booking.hold_expires_at else ""
+    return card(
+        [
+            container(
+                [
+                    text("This offer has run out", weight="Bolder", color="Attention"),
+                    text(f"The slot was held for you{until}. It now goes to the next person waiting."),
+                ],
+                style="attention",
+            ),
+            _booking_facts(booking, calendar),
+            text("Nothing was booked.", subtle=True),
+        ],
+        [execute("See the next clinics", "booking.show"), execute("My bookings", "booking.mine")],
+    )
+
+
 def render_clinic_reminder(booking: Booking, calendar: WorkingCalendar, *, join_url: str = "") -> Json:
     actions = _manage(booking)
     if join_url:

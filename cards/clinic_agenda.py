@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import Field
 
@@ -31,6 +31,8 @@ class MarkAttendance(RecordAction):
 class ChangeClinicDay(ActionPayload):
     clinic_date: str = Field("", max_length=10)
     reason: str = Field("", max_length=300)
+    # When the form was drawn: the same form sent twice is one action, the same answer on a new form another.
+    drawn_at: datetime | None = None
 
 
 class StartClinicChange(ActionPayload):
@@ -41,6 +43,7 @@ class RecordDiscussion(ActionPayload):
     case_reference: str = Field("", max_length=64)
     coordinator: str = Field("", max_length=80)
     discussed_on: str = Field("", max_length=10)
+    drawn_at: datetime | None = None  # as ChangeClinicDay's
 
 
 _STATUS_WORDS = {
@@ -107,7 +110,13 @@ def render_reason(booking: Booking, calendar: WorkingCalendar) -> Json:
     )
 
 
-def render_clinic_change_form(next_dates: list[date], *, problems: list[str] | None = None) -> Json:
+def _drawn(at: datetime | None) -> Json:
+    return {"drawn_at": at.isoformat()} if at is not None else {}
+
+
+def render_clinic_change_form(
+    next_dates: list[date], *, drawn_at: datetime | None = None, problems: list[str] | None = None
+) -> Json:
     """For a coordinator: cancel one clinic date with a reason, or add an extra clinic."""
     body: list[Json] = [heading("Change the clinic calendar")]
     if problems:
@@ -132,20 +141,26 @@ def render_clinic_change_form(next_dates: list[date], *, problems: list[str] | N
     return card(
         body,
         [
-            execute("Cancel that clinic", "clinic.cancel", style="destructive"),
-            execute("Add an extra clinic on that date", "clinic.add"),
+            execute("Cancel that clinic", "clinic.cancel", _drawn(drawn_at), style="destructive"),
+            execute("Add an extra clinic on that date", "clinic.add", _drawn(drawn_at)),
         ],
     )
 
 
-def render_clinic_cancelled_notice(booking: Booking, calendar: WorkingCalendar, *, reason: str) -> Json:
+def render_clinic_cancelled_notice(
+    booking: Booking, calendar: WorkingCalendar, *, reason: str, still_waiting: bool = False
+) -> Json:
+    """To a booked social worker, or one a seat was held for (who stays on the waiting list)."""
     body: list[Json] = [
         heading("Your step-down clinic was cancelled"),
         facts([("Was", calendar.format_when(booking.starts_at)), ("Case reference", booking.case_reference)]),
     ]
     if reason:
         body.append(text(f"Reason: {reason}"))
-    body.append(text("Please book the next clinic."))
+    if still_waiting:
+        body.append(text("You're still on the waiting list: I'll hold the next slot that frees up for you."))
+    else:
+        body.append(text("Please book the next clinic."))
     return card(body, [execute("See the next clinics", "booking.show")])
 
 
@@ -157,7 +172,7 @@ def render_clinic_changed(day: date, *, cancelled: bool, told: int) -> Json:
     return card([heading("Clinic calendar changed"), *[text(line) for line in lines]])
 
 
-def render_assessment_step_down(*, problems: list[str] | None = None) -> Json:
+def render_assessment_step_down(*, drawn_at: datetime | None = None, problems: list[str] | None = None) -> Json:
     """Assessment Team social workers need no booking: they record their discussion with a coordinator."""
     body: list[Json] = [
         heading("Request a step down now"),
@@ -193,17 +208,20 @@ def render_assessment_step_down(*, problems: list[str] | None = None) -> Json:
             "errorMessage": "Enter the date",
         },
     ]
-    return card(body, [execute("Record the discussion", "booking.discussed", style="positive")])
+    return card(body, [execute("Record the discussion", "booking.discussed", _drawn(drawn_at), style="positive")])
 
 
-def render_discussion_recorded(case_reference: str, coordinator: str, on: date, *, wording: str) -> Json:
+def render_discussion_recorded(case_reference: str, coordinator: str, on: date, *, wording: str = "") -> Json:
+    """The discussion kept for the transfer request; `wording` is the profile's, and says nothing when empty."""
+    body: list[Json] = [
+        heading("Discussion recorded"),
+        facts([("Case reference", case_reference), ("Discussed with", coordinator), ("On", format_date(on))]),
+    ]
+    if wording:
+        body.append(text(f"Your request can carry the wording: “{wording}”"))
+    body.append(text("Start the transfer request now: it opens with these details filled in.", subtle=True))
     return card(
-        [
-            heading("Discussion recorded"),
-            facts([("Case reference", case_reference), ("Discussed with", coordinator), ("On", format_date(on))]),
-            text(f"Your request can carry the wording: “{wording}”"),
-            text("Start the transfer request now: it opens with these details filled in.", subtle=True),
-        ],
+        body,
         [
             execute(
                 "Start the transfer request", "transfer.start", {"direction": "step_down_early_help"}, style="positive"

@@ -7,23 +7,21 @@ from datetime import date, timedelta
 
 from cards.clinic_agenda import RecordDiscussion, render_assessment_step_down, render_discussion_recorded
 from dialogs.audit_trail import audit
-from dialogs.router import Router
+from dialogs.router import Refused, Router
 from dialogs.turn import Reply, Services, Turn
 from domain.roles import Role
 from domain.working_days import WorkingCalendar
+from storage.uow import UnitOfWork
 
 router = Router()
 
-# Redcar's wording for the referral, true once a manager agreed and a coordinator was consulted.
-REDCAR_WORDING = "Step Down to Early Help agreed with Team Manager and following discussion with Early Help Coordinator"
+
+def assessment_card(turn: Turn) -> Reply:
+    return Reply(cards=[render_assessment_step_down(drawn_at=turn.now)])
 
 
-def assessment_card(services: Services) -> Reply:
-    return Reply(cards=[render_assessment_step_down()])
-
-
-@router.action("booking.discussed", payload=RecordDiscussion, roles={Role.ASSESSMENT_SOCIAL_WORKER})
-async def record_discussion(turn: Turn, services: Services, payload: RecordDiscussion) -> Reply:
+@router.change("booking.discussed", payload=RecordDiscussion, roles={Role.ASSESSMENT_SOCIAL_WORKER})
+async def record_discussion(turn: Turn, services: Services, payload: RecordDiscussion, uow: UnitOfWork) -> Reply:
     calendar = WorkingCalendar.from_profile(services.profile.working)
     problems: list[str] = []
     reference = payload.case_reference.strip().upper()
@@ -39,24 +37,21 @@ async def record_discussion(turn: Turn, services: Services, payload: RecordDiscu
         problems.append("Enter the date of the discussion.")
         on = calendar.local_date(turn.now)
     if problems:
-        return Reply(cards=[render_assessment_step_down(problems=problems)])
-    async with services.uow() as uow:
-        # The transfer request flow picks this draft up when it lands.
-        await uow.drafts.start(
-            turn.actor.tenant_id,
-            turn.actor.object_id,
-            "transfer",
-            {
-                "case_reference": reference,
-                "route": "direct",
-                "discussed_with": payload.coordinator.strip(),
-                "discussed_on": on.isoformat(),
-            },
-            turn.now,
-            timedelta(days=14),
-        )
-        await audit(
-            uow, turn, "booking.assessment_discussed", "case", reference, detail={"discussed_on": on.isoformat()}
-        )
-    card = render_discussion_recorded(reference, payload.coordinator.strip(), on, wording=REDCAR_WORDING)
-    return Reply(cards=[card])
+        raise Refused(Reply(cards=[render_assessment_step_down(drawn_at=turn.now, problems=problems)]))
+    # The transfer request flow picks this draft up when it lands.
+    await uow.drafts.start(
+        turn.actor.tenant_id,
+        turn.actor.object_id,
+        "transfer",
+        {
+            "case_reference": reference,
+            "route": "direct",
+            "discussed_with": payload.coordinator.strip(),
+            "discussed_on": on.isoformat(),
+        },
+        turn.now,
+        timedelta(days=14),
+    )
+    await audit(uow, turn, "booking.assessment_discussed", "case", reference, detail={"discussed_on": on.isoformat()})
+    wording = services.profile.transfers.wording
+    return Reply(cards=[render_discussion_recorded(reference, payload.coordinator.strip(), on, wording=wording)])

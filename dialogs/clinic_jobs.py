@@ -1,4 +1,7 @@
-"""What follows a booking through the outbox: reminders, the agenda, calendar events, waiting-list offers."""
+"""What follows a booking being made or ended: reminders, the agenda, calendar events, waiting-list offers.
+
+`end_booking` is the one way a booking ends, whoever ends it; what it sets off runs later as outbox jobs.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +9,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cards.booking_notices import render_booking_cancelled, render_clinic_reminder, render_waitlist_offer
-from dialogs.audit_trail import audit_system
-from dialogs.clinic_rules import calendar_of, clinic_of, find_clinic_date
+from dialogs.audit_trail import audit, audit_system
+from dialogs.clinic_rules import calendar_of, clinic_of, schedule_of
 from dialogs.jobs import job
 from dialogs.notices import notify_person
-from dialogs.turn import Services
-from domain.booking import Booking, BookingStatus, WaitStatus
-from domain.clinic import clinic_starts_at
+from dialogs.turn import Services, Turn
+from domain.booking import ENDINGS, Booking, BookingStatus, EndReason, WaitStatus
+from domain.clinic import ClinicSchedule
 from domain.messaging import OutboxKind, OutboxMessage
 from storage.clinic import DoubleBooking
 from storage.uow import UnitOfWork
@@ -35,7 +38,9 @@ def reminder_due(services: Services, booking: Booking) -> datetime:
     return calendar.to_utc(datetime.combine(day, services.profile.working.reminder_window_start))
 
 
-async def after_booking(uow: UnitOfWork, services: Services, booking: Booking, now: datetime) -> None:
+async def after_booking(
+    uow: UnitOfWork, services: Services, clinics: ClinicSchedule, booking: Booking, now: datetime
+) -> None:
     """A confirmed booking: remind the worker, make sure the agenda goes out, put it in their calendar."""
     await schedule(
         uow,
@@ -45,40 +50,69 @@ async def after_booking(uow: UnitOfWork, services: Services, booking: Booking, n
         now,
         key=f"booking:{booking.id}:reminder",
     )
-    clinic = clinic_of(services)
-    if clinic is not None:
-        found = find_clinic_date(services, booking.clinic_date, *await uow.clinic.changes())
-        if found is not None:
-            starts = clinic_starts_at(clinic, calendar_of(services), found)
-            due = max(now, starts - timedelta(hours=clinic.agenda_hours_before))
-            await schedule(
-                uow,
-                "clinic.agenda",
-                {"clinic_date": booking.clinic_date.isoformat()},
-                due,
-                now,
-                key=f"clinic:{booking.clinic_date.isoformat()}:agenda",
-            )
+    found = clinics.held_on(booking.clinic_date)
+    if found is not None:
+        due = max(now, clinics.starts_at(found) - timedelta(hours=clinics.clinic.agenda_hours_before))
+        await schedule(
+            uow,
+            "clinic.agenda",
+            {"clinic_date": booking.clinic_date.isoformat()},
+            due,
+            now,
+            key=f"clinic:{booking.clinic_date.isoformat()}:agenda",
+        )
     if services.calendar is not None:
         await schedule(uow, "booking.calendar", {"booking_id": booking.id}, now, now, key=f"booking:{booking.id}:event")
 
 
-async def after_ending(uow: UnitOfWork, services: Services, ended: Booking, now: datetime) -> None:
-    """A booking cancelled or moved off: cancel its event, and offer the freed seat to the waiting list."""
+async def end_booking(
+    uow: UnitOfWork,
+    services: Services,
+    clinics: ClinicSchedule | None,
+    booking: Booking,
+    why: EndReason,
+    now: datetime,
+    *,
+    turn: Turn | None = None,
+) -> Booking | None:
+    """End a booking, or a seat held for the waiting list, the one way: free its seat, settle the waiting-list
+    entry it was offered to, audit it (as `turn`'s person, or the bot's when None), cancel its Outlook event,
+    and offer the seat to the next person waiting, but only while its clinic is still held and ahead.
+
+    `clinics` must already include any change this use case made (a clinic just cancelled is `.cancel(day)`).
+    None when the booking had changed meanwhile: then nothing was done.
+    """
+    ending = ENDINGS[why]
+    ended = await uow.clinic.change_status(booking, ending.status, now, expected=ending.ends)
+    if ended is None:
+        return None
+    await uow.clinic.release_seat(booking.slot_id)
+    if booking.status is BookingStatus.HELD and ending.entry is not None:
+        entry = await uow.clinic.entry_offered(booking.id)
+        if entry is not None and entry.status is WaitStatus.OFFERED:
+            await uow.clinic.set_wait_status(entry.id, ending.entry, now)
+    detail = {"slot_id": booking.slot_id}
+    if turn is not None:
+        await audit(uow, turn, ending.audit, "booking", str(booking.id), detail=detail)
+    else:
+        await audit_system(uow, now, booking.tenant_id, ending.audit, "booking", str(booking.id), detail)
     if services.calendar is not None:
         await schedule(
             uow, "booking.calendar", {"booking_id": ended.id}, now, now, key=f"booking:{ended.id}:event-cancel"
         )
-    await offer_freed_seat(uow, services, ended.slot_id, now)
+    if clinics is not None and clinics.takes_offers(booking.clinic_date, now):
+        await _offer_freed_seat(uow, services, clinics, booking.slot_id, now)
+    return ended
 
 
-async def offer_freed_seat(uow: UnitOfWork, services: Services, slot_id: int, now: datetime) -> Booking | None:
+async def _offer_freed_seat(
+    uow: UnitOfWork, services: Services, clinics: ClinicSchedule, slot_id: int, now: datetime
+) -> Booking | None:
     """Hold the freed seat for the first person waiting and send them an offer; the hold ends by a job."""
-    clinic = clinic_of(services)
     slot = await uow.clinic.slot(slot_id)
-    if clinic is None or slot is None or slot.free == 0 or slot.starts_at <= now:
+    if slot is None or slot.free == 0 or slot.starts_at <= now:
         return None
-    hold = timedelta(hours=clinic.waitlist_hold_hours)
+    hold = timedelta(hours=clinics.clinic.waitlist_hold_hours)
     expires = min(now + hold, slot.starts_at)
     for entry in await uow.clinic.waiting_for(slot.clinic_date):
         if not await uow.clinic.take_seat(slot.id):
@@ -91,7 +125,6 @@ async def offer_freed_seat(uow: UnitOfWork, services: Services, slot_id: int, no
                 worker_name=entry.worker_name,
                 details=entry.details,
                 status=BookingStatus.HELD,
-                action_key=f"waitlist:{entry.id}:slot:{slot.id}:{int(now.timestamp())}",
                 now=now,
                 hold_expires_at=expires,
             )
@@ -99,12 +132,11 @@ async def offer_freed_seat(uow: UnitOfWork, services: Services, slot_id: int, no
             await uow.clinic.release_seat(slot.id)
             continue
         await uow.clinic.set_wait_status(entry.id, WaitStatus.OFFERED, now, offered_booking_id=held.id)
-        calendar = calendar_of(services)
         await notify_person(
             uow,
             tenant_id=entry.tenant_id,
             object_id=entry.worker_object_id,
-            card=render_waitlist_offer(held, calendar, hold_until=calendar.format_when(expires)),
+            card=render_waitlist_offer(held, clinics.calendar, hold_until=clinics.calendar.format_when(expires)),
             now=now,
             summary="A step-down clinic slot is free for you",
         )
@@ -136,21 +168,15 @@ async def remind(services: Services, payload: dict[str, Any], now: datetime) -> 
 
 @job("booking.hold_expiry")
 async def hold_expiry(services: Services, payload: dict[str, Any], now: datetime) -> None:
-    """A held slot nobody took: free it and offer it to the next person waiting."""
+    """A held slot nobody took: end the hold, tell them, and the seat goes to the next person waiting."""
     async with services.uow() as uow:
         held = await uow.clinic.booking(int(payload["booking_id"]))
         if held is None or held.status is not BookingStatus.HELD or held.version != int(payload["version"]):
             return
-        ended = await uow.clinic.change_status(
-            held, BookingStatus.CANCELLED, now, expected=frozenset({BookingStatus.HELD})
-        )
+        clinics = await schedule_of(uow, services)
+        ended = await end_booking(uow, services, clinics, held, EndReason.HOLD_EXPIRED, now)
         if ended is None:
             return
-        await uow.clinic.release_seat(held.slot_id)
-        entry = await uow.clinic.entry_offered(held.id)
-        if entry is not None:
-            await uow.clinic.set_wait_status(entry.id, WaitStatus.EXPIRED, now)
-        await audit_system(uow, now, held.tenant_id, "booking.hold_expired", "booking", str(held.id))
         await notify_person(
             uow,
             tenant_id=held.tenant_id,
@@ -160,7 +186,6 @@ async def hold_expiry(services: Services, payload: dict[str, Any], now: datetime
             ),
             now=now,
         )
-        await offer_freed_seat(uow, services, held.slot_id, now)
 
 
 @job("booking.calendar")

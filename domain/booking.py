@@ -36,6 +36,41 @@ class WaitStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class EndReason(StrEnum):
+    """Why a booking (or a seat held for the waiting list) ends."""
+
+    CANCELLED = "cancelled"  # by the social worker
+    MOVED = "moved"  # the old booking of a move, once the new one is confirmed
+    OFFER_DECLINED = "offer_declined"
+    HOLD_EXPIRED = "hold_expired"
+    CLINIC_CANCELLED = "clinic_cancelled"  # by the coordinators
+
+
+@dataclass(frozen=True)
+class Ending:
+    """What one way of ending a booking means: from which states, to which, its audit event, and what becomes of
+    the waiting-list entry when the booking was a seat held for it (None: the entry is left as it is)."""
+
+    ends: frozenset[BookingStatus]
+    status: BookingStatus
+    audit: str
+    entry: WaitStatus | None
+
+
+_HELD = frozenset({BookingStatus.HELD})
+
+ENDINGS: dict[EndReason, Ending] = {
+    EndReason.CANCELLED: Ending(ACTIVE, BookingStatus.CANCELLED, "booking.cancelled", WaitStatus.WITHDRAWN),
+    EndReason.MOVED: Ending(ACTIVE, BookingStatus.MOVED, "booking.moved", WaitStatus.WITHDRAWN),
+    EndReason.OFFER_DECLINED: Ending(_HELD, BookingStatus.CANCELLED, "booking.offer_declined", WaitStatus.WITHDRAWN),
+    EndReason.HOLD_EXPIRED: Ending(_HELD, BookingStatus.CANCELLED, "booking.hold_expired", WaitStatus.EXPIRED),
+    # The person waiting did nothing wrong: back in the queue, in their place, for the next seat that frees.
+    EndReason.CLINIC_CANCELLED: Ending(
+        ACTIVE, BookingStatus.CLINIC_CANCELLED, "booking.clinic_cancelled", WaitStatus.WAITING
+    ),
+}
+
+
 class BookingDetails(BaseModel):
     """What the social worker tells the clinic about the case; validated before anything is written."""
 
@@ -114,6 +149,10 @@ class Booking:
     @property
     def active(self) -> bool:
         return self.status in ACTIVE
+
+    def hold_has_run_out(self, now: datetime) -> bool:
+        """A seat held for the waiting list whose time to accept has passed (whether or not the job has run)."""
+        return self.status is BookingStatus.HELD and self.hold_expires_at is not None and now >= self.hold_expires_at
 
     def details(self) -> BookingDetails:
         """What the social worker gave when booking (to prefill a move or the transfer request)."""

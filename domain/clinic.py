@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from domain.profiles import Clinic
@@ -12,6 +12,7 @@ from domain.working_days import WorkingCalendar, format_date, format_time
 # cancelled or skipped has no next clinic worth offering.
 _LOOK_AHEAD = timedelta(days=3 * 366)
 _ADDED_REASON = "Added by the coordinators."
+_AGENDA_LOOK_AHEAD = timedelta(days=366)
 
 
 @dataclass(frozen=True)
@@ -207,3 +208,70 @@ def step_down_due(clinic: Clinic, decided_on: date) -> date:
 def late_for_standard(clinic: Clinic, decided_on: date, clinic_date: ClinicDate) -> bool:
     """True when this clinic leaves less than `late_margin_days` before the step-down standard falls due."""
     return clinic_date.actual > step_down_due(clinic, decided_on) - timedelta(days=clinic.late_margin_days)
+
+
+@dataclass(frozen=True)
+class ClinicSchedule:
+    """The clinic as it is held: the profile's series, the coordinators' cancellations and extra dates, and the
+    working calendar, as one value.
+
+    A use case loads it once and passes it on, so every rule it applies sees the same changes. It mirrors the
+    stored changes: cancelling a day replaces an extra clinic on it, adding a day replaces a cancellation.
+    """
+
+    clinic: Clinic
+    calendar: WorkingCalendar
+    cancelled: frozenset[date] = frozenset()
+    extra: frozenset[date] = frozenset()
+
+    def dates(self, start: date, end: date) -> list[ClinicDate]:
+        """The clinics held from `start` to `end` inclusive, by the day they are held."""
+        return clinic_dates(self.clinic, self.calendar, start, end, cancelled=self.cancelled, extra=self.extra)
+
+    def held_on(self, day: date) -> ClinicDate | None:
+        """The clinic held on `day` (a moved clinic on the day it moved to), or None: no clinic, or cancelled."""
+        found = self.dates(day, day)
+        return found[0] if found else None
+
+    def is_cancelled(self, day: date) -> bool:
+        return day in self.cancelled
+
+    def next_clinics(self, now: datetime, count: int) -> list[ClinicDate]:
+        """The next `count` clinics still open for booking at `now`."""
+        return next_clinics(self.clinic, self.calendar, now, count, cancelled=self.cancelled, extra=self.extra)
+
+    def starts_at(self, clinic_date: ClinicDate) -> datetime:
+        return clinic_starts_at(self.clinic, self.calendar, clinic_date)
+
+    def slots(self, clinic_date: ClinicDate) -> list[ClinicSlot]:
+        return slots_for(self.clinic, self.calendar, clinic_date)
+
+    def has_started(self, day: date, now: datetime) -> bool:
+        """True once the clinic held on `day` has opened; False when none is held that day."""
+        found = self.held_on(day)
+        return found is not None and now >= self.starts_at(found)
+
+    def takes_offers(self, day: date, now: datetime) -> bool:
+        """A freed seat on `day` may go to the waiting list: the clinic is still held and has not started."""
+        found = self.held_on(day)
+        return found is not None and now < self.starts_at(found)
+
+    def why_not_bookable(self, day: date, now: datetime) -> str | None:
+        """Why a slot on `day` cannot be booked at `now`, for the person booking; None when it can."""
+        if self.is_cancelled(day):
+            return "That clinic was cancelled."
+        return why_not_bookable(self.clinic, self.calendar, self.held_on(day), now, self.cancelled)
+
+    def clinic_for_agenda(self, now: datetime) -> date | None:
+        """Today's clinic if one is held today, else the next one held (booking for it may have closed)."""
+        today = self.calendar.local_date(now)
+        held = self.dates(today, today + _AGENDA_LOOK_AHEAD)
+        return held[0].actual if held else None
+
+    def cancel(self, day: date) -> ClinicSchedule:
+        """The schedule once the coordinators cancel `day`."""
+        return replace(self, cancelled=self.cancelled | {day}, extra=self.extra - {day})
+
+    def add(self, day: date) -> ClinicSchedule:
+        """The schedule once the coordinators add a clinic on `day`."""
+        return replace(self, extra=self.extra | {day}, cancelled=self.cancelled - {day})

@@ -10,8 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.booking import ACTIVE, Booking, BookingDetails, BookingStatus, Slot, WaitlistEntry, WaitStatus
-from domain.clinic import ClinicSlot
+from domain.clinic import ClinicSchedule, ClinicSlot
 from domain.directions import Direction
+from domain.profiles import Clinic
+from domain.working_days import WorkingCalendar
 from storage.tables import BookingRow, ClinicDayRow, ClinicSlotRow, WaitlistRow
 from storage.upsert import insert_for
 
@@ -67,12 +69,15 @@ class ClinicRepository:
         self._session = session
 
     # -- the calendar's changes ---------------------------------------------------------------------
-    async def changes(self) -> tuple[frozenset[date], frozenset[date]]:
-        """The cancelled and the extra clinic dates."""
+    async def schedule(self, clinic: Clinic, calendar: WorkingCalendar) -> ClinicSchedule:
+        """The clinic as held: the series with the coordinators' cancelled and extra dates, read once."""
         rows = list(await self._session.scalars(select(ClinicDayRow)))
-        cancelled = frozenset(r.clinic_date for r in rows if r.status == "cancelled")
-        extra = frozenset(r.clinic_date for r in rows if r.status == "extra")
-        return cancelled, extra
+        return ClinicSchedule(
+            clinic=clinic,
+            calendar=calendar,
+            cancelled=frozenset(r.clinic_date for r in rows if r.status == "cancelled"),
+            extra=frozenset(r.clinic_date for r in rows if r.status == "extra"),
+        )
 
     async def change_day(self, clinic_date: date, status: str, reason: str, by: str, now: datetime) -> None:
         stmt = insert_for(self._session, ClinicDayRow).values(
@@ -143,7 +148,6 @@ class ClinicRepository:
         worker_name: str,
         details: BookingDetails,
         status: BookingStatus,
-        action_key: str,
         now: datetime,
         hold_expires_at: datetime | None = None,
     ) -> Booking:
@@ -161,7 +165,6 @@ class ClinicRepository:
             manager_agreed=details.manager_agreed,
             status=status.value,
             version=1,
-            action_key=action_key,
             calendar_event_id="",
             hold_expires_at=hold_expires_at,
             created_at=now,
@@ -188,10 +191,6 @@ class ClinicRepository:
 
     async def booking(self, booking_id: int) -> Booking | None:
         found = await self._with_slot(BookingRow.id == booking_id)
-        return found[0] if found else None
-
-    async def booking_by_key(self, action_key: str) -> Booking | None:
-        found = await self._with_slot(BookingRow.action_key == action_key)
         return found[0] if found else None
 
     async def upcoming_for(self, tenant_id: str, object_id: str, from_date: date) -> list[Booking]:

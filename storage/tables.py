@@ -200,7 +200,6 @@ class BookingRow(Base):
     manager_agreed: Mapped[bool] = mapped_column(Boolean)
     status: Mapped[str] = mapped_column(String(16))
     version: Mapped[int] = mapped_column(Integer, default=1)
-    action_key: Mapped[str] = mapped_column(String(128), unique=True)
     calendar_event_id: Mapped[str] = mapped_column(String(256), default="")
     hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -6,6 +6,7 @@ import importlib
 import inspect
 import pkgutil
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -21,6 +22,7 @@ from cards.booking_notices import (
     render_clinic_reminder,
     render_manager_note,
     render_my_bookings,
+    render_offer_expired,
     render_refusal,
     render_waitlist_joined,
     render_waitlist_offer,
@@ -190,14 +192,21 @@ WORST_CASES: dict[str, Callable[[], dict[str, Any]]] = {
     "render_refusal": lambda: render_refusal(LONG, next_clinic=DAY),
     "render_waitlist_joined": lambda: render_waitlist_joined(DAY),
     "render_waitlist_offer": lambda: render_waitlist_offer(_booking(0, BookingStatus.HELD), CAL, hold_until=LONG[:60]),
+    "render_offer_expired": lambda: render_offer_expired(
+        replace(_booking(0, BookingStatus.HELD), hold_expires_at=START), CAL
+    ),
     "render_clinic_reminder": lambda: render_clinic_reminder(_booking(0), CAL, join_url=URL),
     "render_manager_note": lambda: render_manager_note(DETAILS, worker="W" * 128, standard_due=DAY, clinic=DAY),
     "render_agenda": lambda: render_agenda(DAY, [_booking(i) for i in range(30)], CAL, can_mark=True, cancelled=True),
     "render_reason": lambda: render_reason(_booking(0), CAL),
-    "render_clinic_change_form": lambda: render_clinic_change_form([DAY] * 4, problems=[LONG[:200]] * 3),
-    "render_clinic_cancelled_notice": lambda: render_clinic_cancelled_notice(_booking(0), CAL, reason=LONG[:300]),
+    "render_clinic_change_form": lambda: render_clinic_change_form(
+        [DAY] * 4, drawn_at=START, problems=[LONG[:200]] * 3
+    ),
+    "render_clinic_cancelled_notice": lambda: render_clinic_cancelled_notice(
+        _booking(0), CAL, reason=LONG[:300], still_waiting=True
+    ),
     "render_clinic_changed": lambda: render_clinic_changed(DAY, cancelled=True, told=999),
-    "render_assessment_step_down": lambda: render_assessment_step_down(problems=[LONG[:200]] * 4),
+    "render_assessment_step_down": lambda: render_assessment_step_down(drawn_at=START, problems=[LONG[:200]] * 4),
     "render_direction_picker": lambda: render_direction_picker(list(Direction)),
     "render_transfer_form": lambda: render_transfer_form(
         ROCHDALE,

@@ -16,11 +16,9 @@ from domain.clinic import (
     ClinicDate,
     booking_cutoff,
     clinic_dates,
-    late_for_standard,
     next_clinics,
     nominal_dates,
     slots_for,
-    step_down_due,
     why_not_bookable,
 )
 from domain.profiles import Clinic, PolicyProfile, Working
@@ -350,17 +348,6 @@ def test_a_cancelled_clinic_says_so() -> None:
 
 def test_a_day_with_no_clinic_says_so() -> None:
     assert why_not_bookable(redcar_clinic(), ENGLAND, None, at(2026, 12, 1, 9, 0)) == "There is no clinic on that date."
-
-
-# The 28-day standard
-
-
-def test_a_clinic_a_week_before_the_28_days_are_up_is_in_time_and_one_later_is_late() -> None:
-    clinic = redcar_clinic()
-    decided = date(2026, 11, 19)
-    assert step_down_due(clinic, decided) == date(2026, 12, 17)
-    assert not late_for_standard(clinic, decided, ClinicDate(date(2026, 12, 10), date(2026, 12, 10)))
-    assert late_for_standard(clinic, decided, ClinicDate(date(2026, 12, 11), date(2026, 12, 11)))
 
 
 # The profile file and the model

@@ -55,3 +55,16 @@ async def book(bot: BotUnderTest, person: Person, slot_index: int = 0, **details
     picker = await open_clinics(bot, person)
     reviewed = await review(bot, person, slot_buttons(picker)[slot_index], **details)
     return await press(bot, person, button(reviewed, "booking.confirm"))
+
+
+async def join_waitlist(bot: BotUnderTest, person: Person, **details: Any) -> dict[str, Any]:
+    """A full clinic: the person joins the waiting list for the earliest clinic with room."""
+    picker = await open_clinics(bot, person)
+    form = await press(bot, person, button(picker, "booking.waitlist_start"))
+    reviewed = await press(bot, person, button(form, "booking.review"), **{**GOOD_DETAILS, **details})
+    return await press(bot, person, button(reviewed, "booking.waitlist_join"))
+
+
+async def delivered(bot: BotUnderTest, conversation: str = "") -> list[dict[str, Any]]:
+    """Run the outbox: the cards that reached the conversations whose id contains `conversation`."""
+    return [c for r in await bot.deliver() for c in r.cards if conversation in r.conversation_id]

@@ -213,6 +213,19 @@ async def test_a_coordinator_cancels_a_clinic_and_every_booked_worker_is_told(bo
     assert "Thursday 7 January 2027" in shown_text(picker)
 
 
+async def test_a_clinic_cancel_sent_twice_cancels_and_tells_each_worker_once(bot: BotUnderTest) -> None:
+    await bot.driver.install(SOCIAL_WORKER, Chat.personal(SOCIAL_WORKER))
+    await book(bot, SOCIAL_WORKER, 0)
+    form = (await bot.driver.say(COORDINATOR, COORDINATORS_CHANNEL, "change clinic")).cards[0]
+    inputs_given = {"clinic_date": "2026-12-10", "reason": "Coordinators on training"}
+    first = await press(bot, COORDINATOR, button(form, "clinic.cancel"), **inputs_given)
+    again = await press(bot, COORDINATOR, button(form, "clinic.cancel"), **inputs_given)
+    assert again == first and "1 booked social worker(s) will be told" in shown_text(first)
+    notices = [c for c in await _delivered_to(bot, Chat.personal(SOCIAL_WORKER).id) if "was cancelled" in shown_text(c)]
+    assert len(notices) == 1
+    assert (await _audit(bot)).count("clinic.cancelled") == 1
+
+
 async def test_a_coordinator_adds_an_extra_clinic(bot: BotUnderTest) -> None:
     form = (await bot.driver.say(COORDINATOR, COORDINATORS_CHANNEL, "change clinic")).cards[0]
     done = await press(bot, COORDINATOR, button(form, "clinic.add"), clinic_date="2026-12-03", reason="")
@@ -229,24 +242,42 @@ async def test_assessment_team_social_workers_record_a_discussion_instead_of_boo
         bot, ASSESSMENT_WORKER, button(card, "booking.discussed"), case_reference="x", coordinator="", discussed_on=""
     )
     assert "expected form" in shown_text(bad)
-    done = await press(
-        bot,
-        ASSESSMENT_WORKER,
-        button(card, "booking.discussed"),
-        case_reference="demo-0042",
-        coordinator="E.C.",
-        discussed_on="2026-11-24",
-    )
+    given = {"case_reference": "demo-0042", "coordinator": "E.C.", "discussed_on": "2026-11-24"}
+    done = await press(bot, ASSESSMENT_WORKER, button(card, "booking.discussed"), **given)
     text = shown_text(done)
     assert "DEMO-0042" in text and "following discussion with Early Help Coordinator" in text
+    # Sent twice (a double click, or Teams resending it), it is recorded once.
+    assert await press(bot, ASSESSMENT_WORKER, button(card, "booking.discussed"), **given) == done
     async with bot.runtime.services.uow() as uow:
         [draft] = list(await uow.session.scalars(select(DraftRow)))
-    assert (draft.flow, draft.data["discussed_with"]) == ("transfer", "E.C.")
-    assert "booking.assessment_discussed" in await _audit(bot)
+    assert (draft.flow, draft.data["discussed_with"], draft.version) == ("transfer", "E.C.", 1)
+    assert (await _audit(bot)).count("booking.assessment_discussed") == 1
     form = await press(bot, ASSESSMENT_WORKER, button(done, "transfer.start"))
     fields = inputs(form)
     assert fields["case_reference"]["value"] == "DEMO-0042"
     assert (fields["discussed_with"]["value"], fields["discussed_on"]["value"]) == ("E.C.", "2026-11-24")
+
+
+async def test_the_discussion_card_carries_the_profiles_wording_and_none_where_the_profile_has_none(
+    start_bot: Any,
+) -> None:
+    for n, (profile, wording) in enumerate((("redcar", True), ("dorset", False))):
+        bot: BotUnderTest = await start_bot(profile=profile)
+        card = await open_clinics(bot, ASSESSMENT_WORKER)
+        done = await press(
+            bot,
+            ASSESSMENT_WORKER,
+            button(card, "booking.discussed"),
+            case_reference=f"DEMO-004{n}",
+            coordinator="E.C.",
+            discussed_on="2026-11-24",
+        )
+        assert "Discussion recorded" in shown_text(done)
+        expected = bot.runtime.services.profile.transfers.wording
+        assert bool(expected) is wording
+        assert ("wording" in shown_text(done)) is wording
+        if wording:
+            assert expected in shown_text(done)
 
 
 async def test_bookings_go_into_outlook_from_the_clinic_mailbox_only(start_bot: Any, entra: FakeEntraAndGraph) -> None:
