@@ -31,12 +31,13 @@ from bot.auth import AuthError, BotFrameworkTokenValidator, SigningKeyCache
 from bot.credentials import BOT_FRAMEWORK_SCOPE, CachedConnectorFactory
 from bot.graph import GraphClient, GraphClinicCalendar
 from bot.handler import StepBot
+from bot.line_managers import ConfiguredLineManagers, GraphLineManagers
 from bot.outbox_sender import OutboxSender
 from bot.outbox_worker import OutboxWorker
 from bot.roles import RoleDirectory
 from bot.settings import Settings
 from dialogs.catalogue import build_router
-from dialogs.ports import ClinicCalendar
+from dialogs.ports import ClinicCalendar, LineManagers
 from dialogs.turn import Services
 from domain.profiles import PolicyProfile
 from domain.roles import Role
@@ -200,6 +201,13 @@ async def _on_turn_error(context: Any, error: Exception) -> None:
             log.warning("could not send the apology", extra={"correlation_id": correlation})
 
 
+def line_managers_for(settings: Settings, graph: GraphClient | None) -> LineManagers:
+    """Graph's manager relationship when Graph is configured, else the teams in STEPBOT_TEAMS."""
+    if graph is not None:
+        return GraphLineManagers(graph, settings.role_cache_seconds, settings.directory_max_stale_seconds)
+    return ConfiguredLineManagers(settings.teams)
+
+
 def build_services(
     settings: Settings,
     profile: PolicyProfile,
@@ -207,6 +215,7 @@ def build_services(
     capabilities: Any,
     roles: RoleDirectory,
     calendar: ClinicCalendar | None = None,
+    line_managers: LineManagers | None = None,
 ) -> Services:
     return Services(
         uow=uow,
@@ -220,6 +229,7 @@ def build_services(
         front_door_phone=settings.front_door_phone,
         front_door_out_of_hours_phone=settings.front_door_out_of_hours_phone,
         calendar=calendar,
+        line_managers=line_managers or ConfiguredLineManagers(settings.teams),
     )
 
 
@@ -247,7 +257,9 @@ def create_app(
         roles = RoleDirectory(settings, graph)
         router = build_router()
         calendar = GraphClinicCalendar(graph, settings.clinic_mailbox) if graph and settings.clinic_mailbox else None
-        services = build_services(settings, profile, uow, router.capabilities_for, roles, calendar)
+        services = build_services(
+            settings, profile, uow, router.capabilities_for, roles, calendar, line_managers_for(settings, graph)
+        )
         connectors = CachedConnectorFactory(settings)
         adapter = CloudAdapter(_OwnAuthentication(connectors))
         adapter.on_turn_error = _on_turn_error

@@ -36,7 +36,8 @@ class GraphClient:
         tenant = settings.app_tenant_id or "organizations"
         self._tokens = AppTokenSource(lambda: build_msal_app(settings, tenant), GRAPH_SCOPE)
 
-    async def request(self, method: str, path: str, json: Any = None) -> Any:
+    async def request(self, method: str, path: str, json: Any = None, *, missing_ok: bool = False) -> Any:
+        """The JSON Graph answers; None for no content (and, with `missing_ok`, for 404 Not Found)."""
         token = await self._tokens.token()
         try:
             async with self._session.request(
@@ -47,6 +48,8 @@ class GraphClient:
                 ssl=self._ssl,
                 timeout=self._timeout,
             ) as resp:
+                if missing_ok and resp.status == 404:
+                    return None
                 if resp.status >= 400:
                     raise GraphError(f"Graph {method} {path.split('?')[0]} answered {resp.status}")
                 if resp.status in (202, 204) or not resp.content_length:
@@ -63,6 +66,25 @@ class GraphClient:
         """Every group the user belongs to, directly or through nesting."""
         body = await self.request("POST", f"/users/{object_id}/getMemberGroups", {"securityEnabledOnly": False})
         return {str(g) for g in body.get("value", [])}
+
+
+    async def manager_of(self, object_id: str) -> str | None:
+        """The person's line manager (Graph's manager relationship), or None when they have none."""
+        body = await self.request("GET", f"/users/{object_id}/manager?$select=id", missing_ok=True)
+        return str(body["id"]) if isinstance(body, dict) and body.get("id") else None
+
+    async def direct_reports(self, object_id: str, *, max_pages: int = 10) -> set[str]:
+        """The people whose line manager this person is (following Graph's paging, within reason)."""
+        found: set[str] = set()
+        path: str | None = f"/users/{object_id}/directReports?$select=id"
+        for _ in range(max_pages):
+            if path is None:
+                break
+            body = await self.request("GET", path) or {}
+            found |= {str(item["id"]) for item in body.get("value", []) if isinstance(item, dict) and item.get("id")}
+            next_link = body.get("@odata.nextLink")
+            path = str(next_link).removeprefix(self._base) if next_link else None
+        return found
 
 
 class GraphClinicCalendar:

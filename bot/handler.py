@@ -79,13 +79,14 @@ class StepBot(TeamsActivityHandler):  # type: ignore[misc]
         activity = context.activity
         local = self._services.local_mode
         oid = activities.object_id_of(activity, local_mode=local)
-        roles = await self._roles.roles_for(oid) if oid else frozenset()
+        roles, trial = await self._roles.lookup(oid) if oid else (frozenset(), False)
         sender = activity.from_property
         person = Person(
             tenant_id=activities.tenant_of(activity),
             object_id=oid,
             name=(sender.name or "") if sender else "",
             roles=roles,
+            trial=trial,
         )
         channel = activities.channel_data(activity).get("channel") or {}
         where = Where(
@@ -187,6 +188,8 @@ class StepBot(TeamsActivityHandler):  # type: ignore[misc]
     # -- install, removal, deleted channels -----------------------------------------------------
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         turn = await self._current_turn(turn_context)
+        if turn.where.kind is not ConversationKind.PERSONAL:
+            await installs.read_roster(self._services, turn)
         reply = await self._guarded(turn, "welcome", lambda: _welcome(turn, self._services))
         await self._send(turn_context, reply)
 
@@ -217,9 +220,11 @@ class StepBot(TeamsActivityHandler):  # type: ignore[misc]
         turn_context: TurnContext,
     ) -> None:
         bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
-        if not any(m.id == bot_id for m in teams_members_removed):
-            return
         turn = await self._current_turn(turn_context)
+        if not any(m.id == bot_id for m in teams_members_removed):
+            people = [(m.aad_object_id or "", m.id or "") for m in teams_members_removed]
+            await installs.members_left(self._services, turn, people)
+            return
         team_name = team_info.name if team_info and team_info.name else "a team"
         await installs.bot_removed(
             self._services,
@@ -242,6 +247,16 @@ class StepBot(TeamsActivityHandler):  # type: ignore[misc]
             what=f"The channel {channel_info.name or channel_info.id} was deleted.",
             status="deleted",
         )
+
+    async def on_teams_members_added_dispatch(
+        self, members_added: list[ChannelAccount], team_info: TeamInfo, turn_context: TurnContext
+    ) -> None:
+        """People joined: keep them on the roster. The SDK would look each one up in Teams inside this turn."""
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        people = [(m.aad_object_id or "", m.id or "", m.name or "") for m in members_added if m.id != bot_id]
+        if people:
+            turn = await self._current_turn(turn_context)
+            await installs.members_joined(self._services, turn, people)
 
     async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
         # The welcome goes out on installationUpdate; conversationUpdate only refreshes references.

@@ -17,11 +17,14 @@ from bot.roles import RoleDirectory
 from dialogs.jobs import find_job
 from dialogs.turn import Services
 from domain.messaging import ConversationKind, ConversationRef, OutboxKind, OutboxMessage
+from storage.rosters import Member
 
 log = logging.getLogger(__name__)
 
 # Teams gives its own view of a card to at most 60 people through refresh.userIds.
 MAX_REFRESH_USERS = 60
+# refresh_for names a person as "person:<object id>" ("requester:" in rows queued before it was renamed).
+_PERSON_PREFIXES = ("person:", "requester:")
 
 
 @dataclass(frozen=True)
@@ -56,20 +59,40 @@ class OutboxSender:
         self._connectors = connectors
         self._roles = roles
 
-    async def _viewers(self, client: Any, ref: ConversationRef, wanted: list[str]) -> list[str]:
+    async def _roster(self, client: Any, ref: ConversationRef, now: datetime) -> list[Any]:
+        """The members of the conversation's team (or of the chat itself), kept as its roster for access checks."""
+        scope = ref.team_id or ref.conversation_id
+        members = list(await client.conversations.get_conversation_members(scope))
+        people = [
+            Member(str(m.aad_object_id), str(m.id or ""), str(getattr(m, "name", "") or ""))
+            for m in members
+            if getattr(m, "aad_object_id", None)
+        ]
+        async with self._services.uow() as uow:
+            await uow.rosters.replace(scope, people, now)
+        return members
+
+    async def _sync_roster(self, payload: dict[str, Any], now: datetime) -> Outcome:
+        ref = await self._conversation(str(payload["conversation_id"]))
+        client = await self._connectors.create(ref.service_url)
+        members = await self._roster(client, ref, now)
+        return Outcome(done=True, result={"members": len(members)})
+
+    async def _viewers(self, client: Any, ref: ConversationRef, wanted: list[str], now: datetime) -> list[str]:
         """The 29: ids, from the team roster, of members whose roles get their own view (at most 60)."""
         if not wanted or self._roles is None or not ref.team_id:
             return []
-        roles = {w for w in wanted if not w.startswith("requester:")}
-        requesters = {w.split(":", 1)[1] for w in wanted if w.startswith("requester:")}
-        members = await client.conversations.get_conversation_members(ref.team_id)
+        named = {w for w in wanted if w.startswith(_PERSON_PREFIXES)}
+        roles = set(wanted) - named
+        people = {w.split(":", 1)[1] for w in named}
+        members = await self._roster(client, ref, now)
         found: list[str] = []
         for member in members:
             oid = getattr(member, "aad_object_id", None)
             if not oid or not member.id:
                 continue
             held = {r.value for r in await self._roles.roles_for(oid)}
-            if oid in requesters or held & roles:
+            if oid in people or held & roles:
                 found.append(member.id)
             if len(found) == MAX_REFRESH_USERS:
                 break
@@ -163,6 +186,8 @@ class OutboxSender:
                 return Outcome(done=False, error=f"unknown job {name!r}")
             await job(self._services, payload, now)
             return Outcome(done=True)
+        if message.kind is OutboxKind.SYNC_ROSTER:
+            return await self._sync_roster(payload, now)
         if message.kind is OutboxKind.SEND_TO_PERSON:
             ref = await self._personal_chat(str(payload["tenant_id"]), str(payload["object_id"]), now)
         else:
@@ -170,7 +195,7 @@ class OutboxSender:
         client = await self._connectors.create(ref.service_url)
         card = payload.get("card")
         if isinstance(card, dict) and isinstance(card.get("refresh"), dict) and payload.get("refresh_for"):
-            viewers = await self._viewers(client, ref, list(payload["refresh_for"]))
+            viewers = await self._viewers(client, ref, list(payload["refresh_for"]), now)
             payload = {**payload, "card": {**card, "refresh": {**card["refresh"], "userIds": viewers}}}
         activity = _activity(payload)
         if message.kind is OutboxKind.UPDATE_CARD:

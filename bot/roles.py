@@ -52,11 +52,16 @@ class RoleDirectory:
         self._group_cache[object_id] = (time.monotonic(), groups)
         return groups
 
-    async def roles_for(self, object_id: str) -> frozenset[Role]:
+    async def lookup(self, object_id: str) -> tuple[frozenset[Role], bool]:
+        """The person's roles, and whether they are local mode's trial person (no role of their own)."""
         roles = set(self._by_person.get(object_id, set()))
         for group in await self._groups_of(object_id):
             roles |= self._by_group.get(group, set())
         if not roles and self._local_mode:
             # Local mode: one person can try every flow.
-            return frozenset(Role)
-        return frozenset(roles)
+            return frozenset(Role), True
+        return frozenset(roles), False
+
+    async def roles_for(self, object_id: str) -> frozenset[Role]:
+        roles, _trial = await self.lookup(object_id)
+        return roles

@@ -7,13 +7,22 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from domain.roles import Role
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BOT_FRAMEWORK_OPENID = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+
+
+class TeamMembers(BaseModel):
+    """One team of the configured line management: its managers and the people they manage (object ids)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    managers: list[str] = Field(min_length=1)
+    members: list[str] = Field(default_factory=list)
 
 
 class AppType(StrEnum):
@@ -54,6 +63,12 @@ class Settings(BaseSettings):
     )
     roles: dict[Role, list[str]] = Field(default_factory=dict, validation_alias=_env("STEPBOT_ROLES"))
     role_cache_seconds: int = Field(300, ge=0, validation_alias=_env("STEPBOT_ROLE_CACHE_SECONDS"))
+    # Line management, where Graph is not used: {"Field team A": {"managers": [...], "members": [...]}}.
+    teams: dict[str, TeamMembers] = Field(default_factory=dict, validation_alias=_env("STEPBOT_TEAMS"))
+    # How long a directory answer (line managers) may be served from cache while Graph cannot be reached.
+    directory_max_stale_seconds: int = Field(
+        3600, ge=0, le=7 * 86400, validation_alias=_env("STEPBOT_DIRECTORY_MAX_STALE_SECONDS")
+    )
     admin_contact: str = Field(
         "Ask your administrator to give you a role in the bot.", validation_alias=_env("STEPBOT_ADMIN_CONTACT")
     )

@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -20,7 +20,9 @@ from pydantic import ValidationError
 from cards.common import Capability, render_error, render_no_role
 from cards.payloads import ActionPayload
 from dialogs.audit_trail import audit
+from dialogs.notices import notify_person
 from dialogs.turn import Reply, Services, Turn
+from domain.messaging import ConversationKind, OutboxMessage
 from domain.roles import Role
 from storage.uow import UnitOfWork
 
@@ -54,13 +56,17 @@ class Refused(Exception):
     """Raised inside a use case's unit of work: the transaction rolls back and this reply goes out.
 
     With `record`, the refusal itself is audited, in a transaction of its own after the rollback, so probing
-    shows up in the audit trail while nothing else is written.
+    shows up in the audit trail while nothing else is written. `queue` holds side effects the refusal calls
+    for all the same (reading a roster not known yet), written in that same transaction.
     """
 
-    def __init__(self, reply: Reply, record: RefusalRecord | None = None) -> None:
+    def __init__(
+        self, reply: Reply, record: RefusalRecord | None = None, queue: tuple[OutboxMessage, ...] = ()
+    ) -> None:
         super().__init__("refused")
         self.reply = reply
         self.record = record
+        self.queue = queue
 
 
 @dataclass(frozen=True)
@@ -198,8 +204,9 @@ class Router:
                     return self._refuse(services, command.roles)
                 args = " ".join(text.split()[len(name.split()) :])
                 try:
-                    return await command.handler(turn, services, args)
+                    return await _in_private(services, turn, await command.handler(turn, services, args))
                 except Refused as refused:
+                    await _after_refusal(services, turn, refused)
                     return refused.reply
         return Reply(
             cards=[
@@ -212,6 +219,13 @@ class Router:
         )
 
     async def dispatch_action(self, data: Any, turn: Turn, services: Services) -> Reply:
+        reply = await self._dispatch_action(data, turn, services)
+        if not turn.is_invoke and turn.where.kind is not ConversationKind.PERSONAL:
+            # Action.Submit answers land in the conversation for everyone: a card's answer is the clicker's own.
+            reply = await _in_private(services, turn, replace(reply, private=True))
+        return reply
+
+    async def _dispatch_action(self, data: Any, turn: Turn, services: Services) -> Reply:
         if not isinstance(data, dict):
             return Reply(cards=[render_error("That button sent something I can't read", "The card was malformed.")])
         verb = data.get("verb")
@@ -254,8 +268,7 @@ class Router:
         except StaleCard as stale:
             return stale.current
         except Refused as refused:
-            if refused.record is not None:
-                await _audit_refusal(services, turn, refused.record)
+            await _after_refusal(services, turn, refused)
             return refused.reply
 
     async def _once(
@@ -278,3 +291,27 @@ class Router:
 async def _audit_refusal(services: Services, turn: Turn, record: RefusalRecord) -> None:
     async with services.uow() as uow:
         await audit(uow, turn, record.action, record.record_type, record.record_id, detail=record.detail)
+
+
+async def _after_refusal(services: Services, turn: Turn, refused: Refused) -> None:
+    if refused.record is None and not refused.queue:
+        return
+    async with services.uow() as uow:
+        record = refused.record
+        if record is not None:
+            await audit(uow, turn, record.action, record.record_type, record.record_id, detail=record.detail)
+        for message in refused.queue:
+            await uow.outbox.add(message, turn.now)
+
+
+async def _in_private(services: Services, turn: Turn, reply: Reply) -> Reply:
+    """A private reply asked for in a channel or group chat (not by Action.Execute) goes to the personal chat."""
+    if not reply.private or turn.is_invoke or turn.where.kind is ConversationKind.PERSONAL:
+        return reply
+    async with services.uow() as uow:
+        for card in reply.cards:
+            await notify_person(
+                uow, tenant_id=turn.actor.tenant_id, object_id=turn.actor.object_id, card=card, now=turn.now
+            )
+    who = f"{turn.actor.name}, " if turn.actor.name else ""
+    return Reply(text=f"{who}I've sent my answer to your personal chat with me, so that only you see it.")

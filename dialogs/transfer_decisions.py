@@ -1,293 +1,214 @@
-"""Deciding a transfer from its card: role views, forms, decisions, simple moves, the audited details."""
+"""Acting on a transfer from its card: each viewer's own view, the audited details, the forms and the moves.
+
+Every handler loads the case as this person stands to it (dialogs/case_access.py), lets domain/ decide,
+saves what it decided and queues the effects; a refusal says why, changes nothing and is audited.
+"""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
-from cards.common import render_error
 from cards.payloads import ActionPayload
-from cards.transfer_card import (
-    FORM_EVENTS,
-    DecideTransfer,
-    TransferEvent,
-    ViewTransfer,
-    render_decision_form,
-    render_transfer_details,
-    render_transfer_list,
-    render_transfer_refused,
-)
+from cards.transfer_card import DecideTransfer, TransferEvent, ViewTransfer, needs_form, render_transfer_list
+from cards.transfer_decisions import render_decision_form, render_transfer_details
 from dialogs import transfer_effects
 from dialogs.audit_trail import audit
+from dialogs.case_access import Case, load_case, visible
 from dialogs.clinic_rules import calendar_of
-from dialogs.router import Refused, Router
-from dialogs.transfer_effects import meeting_decides, viewer_card
+from dialogs.router import Refused, Router, StaleCard
+from dialogs.transfer_effects import base_card, viewer_card
 from dialogs.turn import Reply, Services, Turn
-from domain.roles import Role
-from domain.transfer_machine import (
-    OPEN_STATES,
-    Event,
-    IllegalTransition,
-    Move,
-    apply,
-    role_refusal,
+from domain.transfer_decide import (
+    AllocationInput,
+    GapsInput,
+    Inputs,
+    NoInput,
+    NoteInput,
+    ReasonInput,
+    Refusal,
+    RefusalKind,
+    admissible,
+    decide,
 )
-from domain.transfer_record import Transfer
+from domain.transfer_events import CASE_ROLES, CHAIRS, DECIDERS, EVENTS, LINE_MANAGERS, Form
+from domain.transfer_machine import OPEN_STATES, Event
 from storage.uow import UnitOfWork
 
 router = Router()
 
-ON_THE_CASE = frozenset(Role) - {Role.ADMINISTRATOR}
-MAY_SEE_DETAILS = frozenset(
-    {
-        Role.COORDINATOR,
-        Role.FRONT_DOOR,
-        Role.TEAM_MANAGER,
-        Role.EARLY_HELP_TEAM_MANAGER,
-        Role.MEETING_CHAIR,
-        Role.HEAD_OF_SERVICE,
-    }
-)
-DECIDERS = MAY_SEE_DETAILS
+LISTERS = DECIDERS | CHAIRS | LINE_MANAGERS
 
 
-def _is_requester(turn: Turn, transfer: Transfer) -> bool:
-    return transfer.requester_object_id == turn.actor.object_id and transfer.tenant_id == turn.actor.tenant_id
+def _stale(turn: Turn, services: Services, case: Case) -> StaleCard:
+    last = case.transfer.decision.last
+    if last is not None and last.by_object_id == turn.actor.object_id:
+        note = "You already acted on this card. Here is the request as it stands now."
+    else:
+        who = case.transfer.last_actor_name or "someone else"
+        note = f"This card was out of date: {who} already acted on it. Here it is now."
+    return StaleCard(Reply(cards=[viewer_card(services, case, turn, note=note)]))
 
 
-def _refusal_text(services: Services, exc: IllegalTransition) -> str:
-    if exc.needed_roles:
-        words = {role: services.profile.role_title(role).lower() for role in Role}
-        return role_refusal(exc.event, exc.needed_roles, requester_side=exc.requester_side, words=words)
-    return exc.reason
-
-
-class MeetingDecides(Exception):
-    """This profile's meeting decides; the receiving side doesn't accept or decline on its own."""
-
-
-def _check(turn: Turn, transfer: Transfer, event: Event, services: Services | None = None) -> Move:
-    if services is not None and meeting_decides(services, transfer, event):
-        raise MeetingDecides(
-            f"In {services.profile.authority} the meeting decides: schedule the request for it, "
-            "and the chair records the outcome."
-        )
-    return apply(
-        transfer.state,
-        event,
-        roles=turn.actor.roles,
-        is_requester=_is_requester(turn, transfer),
-        paused_from=transfer.paused_from,
-    )
-
-
-async def _load(uow: UnitOfWork, record_id: int) -> Transfer:
-    transfer = await uow.transfers.get(record_id)
-    if transfer is None:
-        raise Refused(Reply(cards=[render_error("No such request", "It may have been removed.")]))
-    return transfer
-
-
-def _stale(turn: Turn, services: Services, transfer: Transfer) -> Reply:
-    who = transfer.last_actor_name or "someone else"
-    note = f"This card was out of date: {who} already acted on it. Here it is now."
-    return Reply(cards=[viewer_card(turn, services, transfer, note=note)])
+def _refused(turn: Turn, case: Case, event: Event, outcome: Refusal) -> Refused:
+    return case.refused(turn, f"transfer.{event.value}", outcome.reason, outcome.kind.value)
 
 
 # -- views ------------------------------------------------------------------------------------------------------
-@router.action("transfer.refresh", payload=ViewTransfer, roles=ON_THE_CASE)
+@router.action("transfer.refresh", payload=ViewTransfer, roles=CASE_ROLES)
 async def refresh(turn: Turn, services: Services, payload: ViewTransfer) -> Reply:
-    """Teams asks for each viewer's own card (refresh.userIds), or the person opens it; not an audit event."""
+    """Each viewer's own card (Teams asks through refresh.userIds, or the person opens it); not an audit event.
+
+    Someone in the channel the card was posted to who is not on the case sees the card everyone there sees.
+    """
     async with services.uow() as uow:
-        transfer = await _load(uow, payload.record_id)
-    return Reply(cards=[viewer_card(turn, services, transfer)])
+        transfer = await uow.transfers.get(payload.record_id)
+        posted_here = transfer is not None and turn.where.conversation_id == transfer.channel_conversation_id
+        try:
+            case = await load_case(uow, services, turn, payload.record_id, "transfer.refresh")
+        except Refused:
+            if transfer is not None and posted_here:
+                return Reply(cards=[base_card(services, transfer)])
+            raise
+    return Reply(cards=[viewer_card(services, case, turn)])
 
 
-@router.action("transfer.details", payload=ViewTransfer, roles=ON_THE_CASE)
+@router.action("transfer.details", payload=ViewTransfer, roles=CASE_ROLES)
 async def details(turn: Turn, services: Services, payload: ViewTransfer) -> Reply:
     async with services.uow() as uow:
-        transfer = await _load(uow, payload.record_id)
-        if not (_is_requester(turn, transfer) or turn.actor.holds(MAY_SEE_DETAILS)):
-            return Reply(
-                cards=[render_transfer_refused(transfer, "Only the requester and the deciding side see the details.")]
-            )
+        case = await load_case(uow, services, turn, payload.record_id, "transfer.details")
         await audit(
-            uow, turn, "transfer.details_viewed", "transfer", str(transfer.id), detail={"card": "transfer.details"}
+            uow, turn, "transfer.details_viewed", "transfer", str(case.transfer.id), detail={"card": "transfer.details"}
         )
-    return Reply(cards=[render_transfer_details(transfer, services.profile, calendar_of(services))])
+    card = render_transfer_details(case.transfer, services.profile, calendar_of(services))
+    return Reply(cards=[card], private=True)
 
 
 async def open_transfers(turn: Turn, services: Services, wanted: str) -> Reply:
-    channels: list[str] | None = []
-    assert channels is not None
-    if turn.actor.holds({Role.COORDINATOR}):
-        channels.append("coordinators")
-    if turn.actor.holds({Role.FRONT_DOOR}):
-        channels.append("front_door")
-    if turn.actor.holds({Role.TEAM_MANAGER, Role.EARLY_HELP_TEAM_MANAGER, Role.HEAD_OF_SERVICE, Role.MEETING_CHAIR}):
-        channels = None  # managers see every channel's requests
     states = [s for s in OPEN_STATES if not wanted or s.value == wanted.replace(" ", "_")]
     async with services.uow() as uow:
-        found = await uow.transfers.in_states(states, channels)
+        found = await visible(uow, services, turn, states=states, mine_only=False)
+    found.sort(key=lambda t: t.submitted_at or t.updated_at or turn.now)
     title = "Open transfer requests" + (f": {wanted}" if wanted else "")
-    return Reply(cards=[render_transfer_list(title, found, calendar_of(services), services.profile)])
+    return Reply(cards=[render_transfer_list(title, found, calendar_of(services), services.profile)], private=True)
 
 
 class ShowOpen(ActionPayload):
     status: str = ""
 
 
-@router.command("open transfers", roles=DECIDERS, description="Requests waiting for your side, by status")
+@router.command("open transfers", roles=LISTERS, description="Open requests you are on, by status")
 async def open_command(turn: Turn, services: Services, args: str) -> Reply:
     return await open_transfers(turn, services, args.strip().lower())
 
 
-@router.action("transfer.open", payload=ShowOpen, roles=DECIDERS)
+@router.action("transfer.open", payload=ShowOpen, roles=LISTERS)
 async def open_action(turn: Turn, services: Services, payload: ShowOpen) -> Reply:
     return await open_transfers(turn, services, payload.status)
 
 
 # -- the buttons -------------------------------------------------------------------------------------------------
-@router.action("transfer.form", payload=TransferEvent, roles=ON_THE_CASE)
-async def form(turn: Turn, services: Services, payload: TransferEvent) -> Reply:
-    async with services.uow() as uow:
-        transfer = await _load(uow, payload.record_id)
-    if transfer.version != payload.version:
-        return _stale(turn, services, transfer)
-    try:
-        _check(turn, transfer, payload.event, services)
-    except IllegalTransition as exc:
-        return Reply(cards=[render_transfer_refused(transfer, _refusal_text(services, exc))])
-    except MeetingDecides as exc:
-        return Reply(cards=[render_transfer_refused(transfer, str(exc))])
-    if payload.event not in FORM_EVENTS:
-        return await _act(turn, services, payload.record_id, payload.version, payload.event, {"card": "transfer.form"})
-    suggested = str(transfer.decision.get("previous_worker_name", ""))
-    note = ""
-    if suggested:
+def _form_card(services: Services, case: Case, event: Event, note: str = "") -> dict[str, object]:
+    previous = case.transfer.decision.previous_worker
+    suggested = previous.name if previous is not None else ""
+    if suggested and not note:
         note = f"{suggested} stepped this case down recently: the step up returns to them."
-    return Reply(
-        cards=[render_decision_form(transfer, services.profile, payload.event, suggested_worker=suggested, note=note)]
+    return render_decision_form(case.transfer, services.profile, event, suggested_worker=suggested, note=note)
+
+
+@router.action("transfer.form", payload=TransferEvent, roles=CASE_ROLES)
+async def form(turn: Turn, services: Services, payload: TransferEvent) -> Reply:
+    """The form an event needs, or its confirmation, for someone who may raise it now."""
+    async with services.uow() as uow:
+        case = await load_case(uow, services, turn, payload.record_id, f"transfer.{payload.event.value}")
+        if case.transfer.version != payload.version:
+            raise _stale(turn, services, case)
+        move = admissible(case.transfer, payload.event, turn.actor, case.relations, services.profile)
+        if isinstance(move, Refusal):
+            raise _refused(turn, case, payload.event, move)
+    return Reply(cards=[_form_card(services, case, payload.event)])
+
+
+@router.change("transfer.act", payload=TransferEvent, roles=CASE_ROLES)
+async def act(turn: Turn, services: Services, payload: TransferEvent, uow: UnitOfWork) -> Reply:
+    """A button that acts at once (an event with no form)."""
+    return await _decide(
+        uow, turn, services, payload.record_id, payload.version, payload.event, NoInput(), "transfer.act"
     )
 
 
-@router.action("transfer.act", payload=TransferEvent, roles=ON_THE_CASE)
-async def act(turn: Turn, services: Services, payload: TransferEvent) -> Reply:
-    if payload.event in FORM_EVENTS:
-        return await form(turn, services, payload)
-    return await _act(turn, services, payload.record_id, payload.version, payload.event, {"card": "transfer.act"})
+def _date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
-def _decision_inputs(
-    turn: Turn, services: Services, transfer: Transfer, payload: DecideTransfer
-) -> tuple[dict[str, Any], list[str], list[str]]:
-    """The decision to store, the gaps marked, and any problems with the inputs."""
-    event = payload.event
-    problems: list[str] = []
-    decision: dict[str, Any] = dict(transfer.decision)
-    gaps: list[str] = []
-    calendar = calendar_of(services)
+def inputs_of(payload: DecideTransfer) -> Inputs | str:
+    """The form's flat fields as the typed inputs its event takes, or what is wrong with them."""
+    form_kind = EVENTS[payload.event].form
     if payload.unexpected():
-        problems.append("The card sent something I can't read.")
-    if event in transfer_effects.ALLOCATING:
-        teams = services.profile.transfers.to_services.get(transfer.direction, []) or [transfer.to_service]
-        if payload.team not in teams:
-            problems.append("Choose the team from the list.")
-        worker_name = turn.actor.name if payload.allocate_to_me else payload.worker.strip()
-        worker_id = turn.actor.object_id if payload.allocate_to_me else ""
-        if not payload.allocate_to_me and worker_name and worker_name == decision.get("previous_worker_name"):
-            worker_id = str(decision.get("previous_worker_object_id", ""))
-        joint: date | None = None
-        if payload.joint_visit_on:
-            try:
-                joint = date.fromisoformat(payload.joint_visit_on)
-            except ValueError:
-                problems.append("Enter the joint visit date with the date picker.")
-            else:
-                if joint < calendar.local_date(turn.now):
-                    problems.append("The joint visit can't be planned in the past.")
-        decision.update(
-            {
-                "team": payload.team,
-                "worker_name": worker_name,
-                "worker_object_id": worker_id,
-                "joint_visit_on": joint.isoformat() if joint else None,
-            }
+        return "The card sent something I can't read."
+    if form_kind is Form.ALLOCATION:
+        joint = _date(payload.joint_visit_on)
+        if payload.joint_visit_on and joint is None:
+            return "Enter the joint visit date with the date picker."
+        return AllocationInput(
+            team=payload.team,
+            worker_name=payload.worker[:80],
+            allocate_to_me=payload.allocate_to_me,
+            joint_visit_on=joint,
         )
-    elif event in (Event.DECLINE, Event.NO_FURTHER_ACTION, Event.ROUTE_TO_EARLY_HELP, Event.OUTCOME_NOT_AGREED):
-        if payload.reason not in services.profile.transfers.decline_reasons:
-            problems.append("Choose a reason from the list.")
-        decision.update({"reason": payload.reason, "note": payload.note.strip()})
-    elif event in (Event.ASK_FOR_INFORMATION, Event.MORE_INFORMATION_NEEDED):
-        if len(payload.note.strip()) < 3:
-            problems.append("Say what information is needed.")
-        decision["information"] = payload.note.strip()
-    elif event is Event.RESUBMIT:
-        if len(payload.note.strip()) < 3:
-            problems.append("Say what you've added.")
-        decision["answer"] = payload.note.strip()
-    elif event is Event.MARK_GAPS:
-        known = {item.key for item in services.profile.transfers.checklist(transfer.direction)}
-        gaps = payload.gap_keys()
-        if not gaps:
-            problems.append("Mark at least one gap, or accept the request instead.")
-        if set(gaps) - known:
-            problems.append("Some marked items are not on this checklist.")
-    decision["by_name"] = turn.actor.name
-    decision["by_object_id"] = turn.actor.object_id
-    decision["event"] = event.value
-    return decision, gaps, problems
+    if form_kind is Form.REASON:
+        return ReasonInput(reason=payload.reason, note=payload.note[:300])
+    if form_kind in (Form.INFORMATION_ASKED, Form.INFORMATION_ADDED):
+        return NoteInput(note=payload.note)
+    if form_kind is Form.GAPS:
+        return GapsInput(gaps=tuple(payload.gap_keys()[:40]))
+    return NoInput()
 
 
-@router.action("transfer.decide", payload=DecideTransfer, roles=ON_THE_CASE)
-async def decide(turn: Turn, services: Services, payload: DecideTransfer) -> Reply:
-    async with services.uow() as uow:
-        transfer = await _load(uow, payload.record_id)
-    decision, gaps, problems = _decision_inputs(turn, services, transfer, payload)
-    if problems:
-        form_card = render_decision_form(transfer, services.profile, payload.event, note=" ".join(problems))
-        return Reply(cards=[form_card])
-    extra: dict[str, Any] = {"decision": decision, "card": "transfer.decide"}
-    if payload.event is Event.MARK_GAPS:
-        extra["gaps"] = gaps
-    return await _act(turn, services, payload.record_id, payload.version, payload.event, extra)
+@router.change("transfer.decide", payload=DecideTransfer, roles=CASE_ROLES)
+async def decide_action(turn: Turn, services: Services, payload: DecideTransfer, uow: UnitOfWork) -> Reply:
+    """A decision form sent back: its inputs, then the same decision as any other move."""
+    inputs = inputs_of(payload)
+    if isinstance(inputs, str):
+        case = await load_case(uow, services, turn, payload.record_id, f"transfer.{payload.event.value}")
+        raise Refused(Reply(cards=[_form_card(services, case, payload.event, note=inputs)]))
+    return await _decide(
+        uow, turn, services, payload.record_id, payload.version, payload.event, inputs, "transfer.decide"
+    )
 
 
-async def _act(
-    turn: Turn, services: Services, record_id: int, version: int, event: Event, extra: dict[str, Any]
+async def _decide(
+    uow: UnitOfWork,
+    turn: Turn,
+    services: Services,
+    record_id: int,
+    version: int,
+    event: Event,
+    inputs: Inputs,
+    card: str,
 ) -> Reply:
-    """Apply one event: the machine says if it may happen; the version says if nobody got there first."""
-    async with services.uow() as uow:
-        transfer = await _load(uow, record_id)
-        if transfer.version != version:
-            return _stale(turn, services, transfer)
-        try:
-            move = _check(turn, transfer, event, services)
-        except IllegalTransition as exc:
-            return Reply(cards=[render_transfer_refused(transfer, _refusal_text(services, exc))])
-        except MeetingDecides as exc:
-            return Reply(cards=[render_transfer_refused(transfer, str(exc))])
-        gaps_due = None
-        gaps = extra.get("gaps")
-        if event is Event.MARK_GAPS:
-            days = services.profile.transfers.gap_fix_working_days
-            if days:
-                calendar = calendar_of(services)
-                gaps_due = calendar.due_at(calendar.working_days_after(calendar.local_date(turn.now), days))
-        elif event is Event.RESOLVE_GAPS:
-            gaps = []
-        after = await uow.transfers.move(
-            transfer,
-            state=move.target,
-            paused_from=move.paused_from,
-            actor_object_id=turn.actor.object_id,
-            actor_name=turn.actor.name,
-            now=turn.now,
-            decision=extra.get("decision"),
-            gaps=gaps,
-            gaps_due_at=gaps_due,
-        )
-        if after is None:
-            return _stale(turn, services, await _load(uow, record_id))
-        await transfer_effects.after_move(uow, services, turn, transfer, after, event, str(extra.get("card", "")))
-    return Reply(cards=[viewer_card(turn, services, after)])
+    """Load, decide, save, queue the effects: the version says whether somebody got there first."""
+    case = await load_case(uow, services, turn, record_id, f"transfer.{event.value}")
+    if case.transfer.version != version:
+        raise _stale(turn, services, case)
+    if needs_form(event) and isinstance(inputs, NoInput):
+        # A form event sent as a plain button: say why not, or give the form (nothing is decided yet).
+        move = admissible(case.transfer, event, turn.actor, case.relations, services.profile)
+        if isinstance(move, Refusal):
+            raise _refused(turn, case, event, move)
+        raise Refused(Reply(cards=[_form_card(services, case, event)]))
+    outcome = decide(case.transfer, event, inputs, turn.actor, case.relations, services.profile, turn.now)
+    if isinstance(outcome, Refusal):
+        if outcome.kind is RefusalKind.INPUT:
+            raise Refused(Reply(cards=[_form_card(services, case, event, note=outcome.reason)]))
+        raise _refused(turn, case, event, outcome)
+    after = await uow.transfers.save(
+        case.transfer, outcome, actor_object_id=turn.actor.object_id, actor_name=turn.actor.name, now=turn.now
+    )
+    if after is None:
+        current = await load_case(uow, services, turn, record_id, f"transfer.{event.value}")
+        raise _stale(turn, services, current)
+    await transfer_effects.after_move(uow, services, turn, case.transfer, after, event, outcome, card)
+    return Reply(cards=[viewer_card(services, case.after(after, services, turn), turn)])

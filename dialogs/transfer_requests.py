@@ -23,60 +23,39 @@ from cards.transfer_forms import (
 )
 from dialogs import transfer_effects
 from dialogs.audit_trail import audit
+from dialogs.case_access import Case, visible
 from dialogs.clinic_rules import calendar_of
 from dialogs.router import Refused, Router
 from dialogs.transfer_effects import viewer_card
 from dialogs.turn import Reply, Services, Turn
 from domain.booking import Booking
 from domain.directions import Direction
-from domain.roles import Role
+from domain.transfer_access import CaseFacts, relations_of
+from domain.transfer_events import ASKERS
+from domain.transfer_record import Decisions
+from domain.transfer_submission import directions_for as directions_for_roles
+from domain.transfer_submission import submission
 from domain.transfers import (
     ConsentStatus,
     Route,
     TransferDetails,
-    decision_due,
     missing_checklist,
     receiving_channel,
     request_problems,
     wording_for,
 )
+from storage.uow import UnitOfWork
 
 router = Router()
 
 FLOW = "transfer"
 DRAFT_TTL = timedelta(days=30)
-REQUESTERS = frozenset(
-    {
-        Role.SOCIAL_WORKER,
-        Role.ASSESSMENT_SOCIAL_WORKER,
-        Role.EARLY_HELP_WORKER,
-        Role.TEAM_MANAGER,
-        Role.EARLY_HELP_TEAM_MANAGER,
-    }
-)
-_BY_ROLE: dict[Role, tuple[Direction, ...]] = {
-    Role.SOCIAL_WORKER: (
-        Direction.STEP_DOWN_EARLY_HELP,
-        Direction.STEP_DOWN_UNIVERSAL,
-        Direction.STEP_ACROSS,
-        Direction.CO_WORK,
-    ),
-    Role.TEAM_MANAGER: (
-        Direction.STEP_DOWN_EARLY_HELP,
-        Direction.STEP_DOWN_UNIVERSAL,
-        Direction.STEP_ACROSS,
-        Direction.CO_WORK,
-    ),
-    Role.ASSESSMENT_SOCIAL_WORKER: (Direction.STEP_DOWN_EARLY_HELP, Direction.STEP_DOWN_UNIVERSAL),
-    Role.EARLY_HELP_WORKER: (Direction.STEP_UP,),
-    Role.EARLY_HELP_TEAM_MANAGER: (Direction.STEP_UP,),
-}
+REQUESTERS = ASKERS
 
 
 def directions_for(turn: Turn, services: Services) -> list[Direction]:
     """The directions this person's roles ask for, that the profile takes through the bot."""
-    wanted = {d for role in turn.actor.roles for d in _BY_ROLE.get(role, ())}
-    return [d for d in Direction if d in wanted and services.profile.transfers.offers(d)]
+    return directions_for_roles(turn.actor.roles, services.profile)
 
 
 CHANNEL_TITLES = {"coordinators": "the coordinators' channel", "front_door": "the front door's channel"}
@@ -259,80 +238,72 @@ async def review(turn: Turn, services: Services, payload: ReviewTransfer) -> Rep
     return Reply(cards=[card])
 
 
-def _submit_key(draft_id: int, version: int) -> str:
-    return f"transfer-draft:{draft_id}:{version}"
-
-
-@router.action("transfer.submit", payload=SubmitTransfer, roles=REQUESTERS)
-async def submit(turn: Turn, services: Services, payload: SubmitTransfer) -> Reply:
+@router.change("transfer.submit", payload=SubmitTransfer, roles=REQUESTERS)
+async def submit(turn: Turn, services: Services, payload: SubmitTransfer, uow: UnitOfWork) -> Reply:
+    """Send the reviewed request to the receiving side (a repeat of this click is answered by the router)."""
     calendar = calendar_of(services)
-    key = _submit_key(payload.draft_id, payload.version)
-    async with services.uow() as uow:
-        draft = await uow.drafts.consume(payload.draft_id, payload.version, turn.now)
-        if draft is None or draft.object_id != turn.actor.object_id:
-            for earlier in await uow.transfers.for_requester(turn.actor.tenant_id, turn.actor.object_id):
-                if earlier.details.get("submitted_from") == key:
-                    # A double click or a replay: it was submitted once; show it again.
-                    return Reply(cards=[viewer_card(turn, services, earlier)])
-            raise Refused(Reply(cards=[render_error("That card has expired", "Start the request again.")]))
-        details = TransferDetails.model_validate(draft.data["details"])
-        problems = request_problems(details, services.profile, today=calendar.local_date(turn.now))
-        if problems:
-            raise Refused(Reply(cards=[render_error("The request can't go yet", " ".join(problems))]))
-        channel_key = receiving_channel(details, services.profile)
-        channel_id = services.channels.get(channel_key)
-        if not channel_id and services.local_mode:
-            # Trying the bot alone (Agents Playground): the receiving side's card comes here instead.
-            channel_id = turn.where.conversation_id
-        if not channel_id:
-            raise Refused(
-                Reply(
-                    cards=[
-                        render_error(
-                            "There is nowhere to send it",
-                            f"No channel is set for {_channel_title(channel_key, services)}.",
-                            hints=[services.admin_contact],
-                        )
-                    ]
-                )
-            )
-        stored = {
-            **details.model_dump(mode="json"),
-            "wording": wording_for(details, services.profile),
-            "submitted_from": key,
-        }
-        transfer = await uow.transfers.create(
-            tenant_id=turn.actor.tenant_id,
-            requester_object_id=turn.actor.object_id,
-            requester_name=turn.actor.name,
-            case_reference=details.case_reference,
-            direction=details.direction,
-            from_team=details.from_team,
-            to_service=details.to_service,
-            details=stored,
-            receiving_channel=channel_key,
-            decision_due_at=decision_due(details, services.profile, calendar, turn.now),
-            now=turn.now,
+    actor = turn.actor
+    draft = await uow.drafts.consume(payload.draft_id, payload.version, turn.now)
+    if draft is None or (draft.tenant_id, draft.object_id) != (actor.tenant_id, actor.object_id):
+        raise Refused(Reply(cards=[render_error("That card has expired", "Start the request again.")]))
+    details = TransferDetails.model_validate(draft.data["details"])
+    if details.direction not in directions_for(turn, services):
+        raise Refused(
+            Reply(cards=[render_error("You can't ask for that", "Your roles don't make that kind of request.")])
         )
-        await transfer_effects.after_submit(uow, services, turn, transfer, channel_id)
-    return Reply(cards=[viewer_card(turn, services, transfer, note="Sent. You'll be told of each decision.")])
+    problems = request_problems(details, services.profile, today=calendar.local_date(turn.now))
+    if problems:
+        raise Refused(Reply(cards=[render_error("The request can't go yet", " ".join(problems))]))
+    earlier = await uow.transfers.for_case(details.case_reference) if details.direction is Direction.STEP_UP else []
+    sent = submission(details, earlier, services.profile, turn.now)
+    channel_id = services.channels.get(sent.channel_key)
+    if not channel_id and services.local_mode:
+        # Trying the bot alone (Agents Playground): the receiving side's card comes here instead.
+        channel_id = turn.where.conversation_id
+    if not channel_id:
+        raise Refused(
+            Reply(
+                cards=[
+                    render_error(
+                        "There is nowhere to send it",
+                        f"No channel is set for {_channel_title(sent.channel_key, services)}.",
+                        hints=[services.admin_contact],
+                    )
+                ]
+            )
+        )
+    transfer = await uow.transfers.create(
+        tenant_id=actor.tenant_id,
+        requester_object_id=actor.object_id,
+        requester_name=actor.name,
+        details=details,
+        receiving_channel=sent.channel_key,
+        channel_conversation_id=channel_id,
+        wording=sent.wording,
+        decision=Decisions(previous_worker=sent.previous_worker),
+        decision_due_at=sent.decision_due_at,
+        now=turn.now,
+    )
+    await transfer_effects.after_submit(uow, services, turn, transfer, channel_id)
+    # The requester's own view: they sent it, so they stand to it as its requester.
+    case = Case(transfer, CaseFacts(), relations_of(actor, transfer, CaseFacts(), services.profile))
+    return Reply(cards=[viewer_card(services, case, turn, note="Sent. You'll be told of each decision.")])
 
 
 # -- urgent concerns, and the requester's list ----------------------------------------------------------------------
-@router.action("transfer.urgent_called", payload=UrgentCalled, roles=REQUESTERS)
-async def urgent_called(turn: Turn, services: Services, _payload: UrgentCalled) -> Reply:
+@router.change("transfer.urgent_called", payload=UrgentCalled, roles=REQUESTERS)
+async def urgent_called(turn: Turn, services: Services, _payload: UrgentCalled, uow: UnitOfWork) -> Reply:
     """After phoning the front door about an urgent concern: record that the written referral is due."""
-    async with services.uow() as uow:
-        await audit(uow, turn, "transfer.urgent_call_recorded", "person", turn.actor.object_id)
+    await audit(uow, turn, "transfer.urgent_call_recorded", "person", turn.actor.object_id)
     return Reply(cards=[render_urgent_recorded(services.profile.labels.front_door)])
 
 
 async def my_transfers(turn: Turn, services: Services) -> Reply:
     async with services.uow() as uow:
-        mine = await uow.transfers.for_requester(turn.actor.tenant_id, turn.actor.object_id)
+        mine = await visible(uow, services, turn, states=None, mine_only=True)
     open_first = [t for t in mine if t.open] + [t for t in mine if not t.open][:5]
     card = render_transfer_list("Your transfer requests", open_first, calendar_of(services), services.profile)
-    return Reply(cards=[card])
+    return Reply(cards=[card], private=True)
 
 
 @router.command("my transfers", roles=REQUESTERS, description="Your requests, their status and next deadline")

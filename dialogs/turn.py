@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from cards.common import Capability
-from dialogs.ports import ClinicCalendar
+from dialogs.ports import ClinicCalendar, LineManagers, NoLineManagers
 from domain.messaging import ConversationKind
 from domain.profiles import PolicyProfile
 from domain.roles import Person
@@ -40,11 +40,16 @@ class Turn:
 
 @dataclass(frozen=True)
 class Reply:
-    """What to send back: cards for the conversation, and the card to show the clicker of an invoke."""
+    """What to send back: cards for the conversation, and the card to show the clicker of an invoke.
+
+    `private` marks a reply for the asker's eyes only (a case's details, a list of cases): asked for
+    outside their personal chat, other than by Action.Execute, it goes to their personal chat instead.
+    """
 
     cards: list[Card] = field(default_factory=list)
     text: str | None = None
     invoke_card: Card | None = None
+    private: bool = False
 
     @property
     def card_for_invoke(self) -> Card | None:
@@ -65,5 +70,6 @@ class Services:
     front_door_phone: str = ""
     front_door_out_of_hours_phone: str = ""
     calendar: ClinicCalendar | None = None
+    line_managers: LineManagers = field(default_factory=NoLineManagers)
     # Set by the catalogue: what the help card lists for a person.
     capabilities_for: Callable[[Turn], list[Capability]] = field(default=lambda _turn: [])

@@ -37,6 +37,7 @@ class OutboxKind(StrEnum):
     SEND_TO_PERSON = "send.person"  # to a person's personal chat, created from the roster if need be
     UPDATE_CARD = "update.card"  # replace a card already posted
     JOB = "job"  # an internal job: a held slot expiring, an agenda to post
+    SYNC_ROSTER = "sync.roster"  # read a team's roster from Teams into the database
 
 
 @dataclass(frozen=True)

@@ -166,6 +166,10 @@ class Transfers(_Strict):
     co_working_days: int = Field(0, ge=0, le=90, description="days the sending side stays open after allocation")
     show_initials: bool = False
     return_to_previous_worker_months: int | None = Field(None, ge=1, le=24)
+    return_from_teams: list[str] = Field(
+        default_factory=list,
+        description="the teams whose accepted step downs a quick step up returns to (York: CiN / CP); empty: any",
+    )
     named_worker_nudge: bool = False
     joint_visit_working_days: int | None = Field(None, ge=1, le=30)
 
@@ -226,6 +230,11 @@ class Transfers(_Strict):
             raise ValueError(f"step_across_channels names services no step across or co-work offers: {unknown}")
         if self.front_door_decision_hours is not None and self.front_door_decision_working_days is not None:
             raise ValueError("give the front door's decision time in hours or in working days, not both")
+        if self.return_from_teams and self.return_to_previous_worker_months is None:
+            raise ValueError("return_from_teams needs return_to_previous_worker_months")
+        unknown_teams = sorted(set(self.return_from_teams) - set(self.from_teams))
+        if unknown_teams:
+            raise ValueError(f"return_from_teams names teams that are not in from_teams: {unknown_teams}")
         if self.gap_escalation_role is not None and self.gap_fix_working_days is None:
             raise ValueError("gap_escalation_role needs gap_fix_working_days (when the escalation happens)")
         return self

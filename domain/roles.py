@@ -35,12 +35,17 @@ ROLE_TITLES: dict[Role, str] = {
 
 @dataclass(frozen=True)
 class Person:
-    """Someone who talks to the bot, known by tenant id and Entra object id."""
+    """Someone who talks to the bot, known by tenant id and Entra object id.
+
+    `trial` marks local mode's stand-in: a person with no configured role who holds every role only so one
+    person can try every flow alone (never outside local mode).
+    """
 
     tenant_id: str
     object_id: str
     name: str = ""
     roles: frozenset[Role] = field(default_factory=frozenset)
+    trial: bool = False
 
     def holds(self, allowed: frozenset[Role] | set[Role]) -> bool:
         """True when no role is required or the person holds one of them."""

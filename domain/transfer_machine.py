@@ -1,41 +1,19 @@
-"""The transfer request's life cycle: one table of (state, event, roles) -> state, applied and drawn.
+"""The transfer request's life cycle: one table of (state, event) -> state, applied and drawn.
 
-Who may do what, decided from the five procedures (../shared/seeds):
-
-- The requester side asks for the move: a social worker (incl. the Assessment Team) for a step down or
-  step across, an early help worker for a step up. Their team manager (or early help team manager)
-  agreed it in supervision and may act for them. Transitions marked `requester_side` (submit,
-  resubmit, withdraw) also need the actor to be the requester, or to hold a manager role: the domain
-  cannot tell whose manager someone is, so the dialog checks the team before it passes the role.
-- The receiving side decides: the early help coordinator / practice manager (step downs), the front
-  door (step ups: its own three decisions, and accept / decline / ask like the others), and a team
-  manager or early help team manager of the receiving team (step across, co-work). They check
-  readiness, mark and resolve gaps, accept, decline or ask for information.
-- The meeting chair records a meeting's outcome (Dorset, Cheshire East, York): agreed -> accepted,
-  not agreed -> declined, deferred -> scheduled again, more information needed -> returned; and puts
-  requests on the agenda.
-- A head of service may do whatever a manager may (Rochdale escalates unresolved gaps to them).
-- The administrator configures the bot and makes no transitions.
-
-Choices the issue left open:
+Who may raise each event, and what it means beyond the move, is the event table's business
+(domain/transfer_events.py); this table only says which moves exist. Choices the procedures left open:
 
 - Readiness gaps block acceptance (Rochdale's non-negotiable standards): nothing accepts from
   `gaps_open`; the gaps are resolved first (back to `submitted`), but a request may still be declined
   or returned while they are open. A deferral from `gaps_open` is no event: the request simply stays there.
 - `transferred` is open: the handover and closing tasks happen before `closed`.
-- The front door does not complete or close a transfer: it decides and hands over, the receiving team
-  holds the case afterwards.
-- An Assessment Team social worker may record the joint visit too (York: the joint handover follows
-  the assessment's completion).
+- Consent withdrawn pauses a request at its step; consent given again resumes it at the same step.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-
-from domain.roles import Role
 
 
 class State(StrEnum):
@@ -120,35 +98,10 @@ EVENT_TITLES: dict[Event, str] = {
     Event.NO_FURTHER_ACTION: "No further action",
 }
 
-# Plain words for each role in a refusal; a dialog may swap in the profile's labels (see `role_refusal`).
-ROLE_WORDS: dict[Role, str] = {
-    Role.SOCIAL_WORKER: "a social worker",
-    Role.ASSESSMENT_SOCIAL_WORKER: "an Assessment Team social worker",
-    Role.EARLY_HELP_WORKER: "an early help worker",
-    Role.COORDINATOR: "an early help coordinator or practice manager",
-    Role.FRONT_DOOR: "the front door",
-    Role.TEAM_MANAGER: "a team manager",
-    Role.EARLY_HELP_TEAM_MANAGER: "an early help team manager",
-    Role.MEETING_CHAIR: "the meeting chair",
-    Role.HEAD_OF_SERVICE: "a head of service",
-    Role.ADMINISTRATOR: "an administrator",
-}
-
 FINAL_STATES: frozenset[State] = frozenset({State.DECLINED, State.CLOSED, State.WITHDRAWN})
 # A draft is neither: it has not been sent, so nobody else sees it (discarding it is the drafts' business).
 OPEN_STATES: frozenset[State] = frozenset(set(State) - FINAL_STATES - {State.DRAFT})
-_PAUSABLE = tuple(state for state in State if state in OPEN_STATES and state is not State.PAUSED)
-
-_REQUESTERS = frozenset({Role.SOCIAL_WORKER, Role.ASSESSMENT_SOCIAL_WORKER, Role.EARLY_HELP_WORKER})
-# Managers stand in for the requester on the requester's side and for the receiving team on the other.
-_MANAGERS = frozenset({Role.TEAM_MANAGER, Role.EARLY_HELP_TEAM_MANAGER, Role.HEAD_OF_SERVICE})
-_REQUESTER_SIDE = _REQUESTERS | _MANAGERS
-_DECIDERS = frozenset({Role.COORDINATOR, Role.FRONT_DOOR}) | _MANAGERS
-_CHAIR = frozenset({Role.MEETING_CHAIR})
-_FRONT_DOOR = frozenset({Role.FRONT_DOOR})
-_HOLDERS = frozenset({Role.COORDINATOR}) | _MANAGERS
-_EITHER_SIDE = _REQUESTER_SIDE | _DECIDERS
-_ANYONE_ON_THE_CASE = _EITHER_SIDE | _CHAIR
+PAUSABLE = tuple(state for state in State if state in OPEN_STATES and state is not State.PAUSED)
 
 
 @dataclass(frozen=True)
@@ -156,44 +109,38 @@ class Transition:
     source: State
     event: Event
     target: State | None  # None only for GIVE_CONSENT_AGAIN: back to the state it was paused from
-    roles: frozenset[Role]  # any one of these
-    requester_side: bool = False  # the actor must also be the requester or hold a manager role
 
 
-def _rows(sources: tuple[State, ...], event: Event, target: State | None, roles: frozenset[Role]) -> list[Transition]:
-    return [Transition(source, event, target, roles) for source in sources]
+def _rows(sources: tuple[State, ...], event: Event, target: State | None) -> list[Transition]:
+    return [Transition(source, event, target) for source in sources]
 
 
 _WAITING = (State.SUBMITTED, State.SCHEDULED)
 _UNDECIDED = (State.SUBMITTED, State.SCHEDULED, State.GAPS_OPEN)
 
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition(State.DRAFT, Event.SUBMIT, State.SUBMITTED, _REQUESTER_SIDE, requester_side=True),
-    Transition(State.SUBMITTED, Event.SCHEDULE, State.SCHEDULED, _DECIDERS | _CHAIR),
-    *_rows(_WAITING, Event.OUTCOME_DEFERRED, State.SCHEDULED, _CHAIR),
-    *_rows(_WAITING, Event.MARK_GAPS, State.GAPS_OPEN, _DECIDERS),
-    Transition(State.GAPS_OPEN, Event.RESOLVE_GAPS, State.SUBMITTED, _DECIDERS),
-    *_rows(_WAITING, Event.ACCEPT, State.ACCEPTED, _DECIDERS),
-    *_rows(_WAITING, Event.THRESHOLD_MET, State.ACCEPTED, _FRONT_DOOR),
-    *_rows(_WAITING, Event.OUTCOME_AGREED, State.ACCEPTED, _CHAIR),
-    *_rows(_UNDECIDED, Event.DECLINE, State.DECLINED, _DECIDERS),
-    *_rows(_UNDECIDED, Event.ROUTE_TO_EARLY_HELP, State.DECLINED, _FRONT_DOOR),
-    *_rows(_UNDECIDED, Event.NO_FURTHER_ACTION, State.DECLINED, _FRONT_DOOR),
-    *_rows(_UNDECIDED, Event.OUTCOME_NOT_AGREED, State.DECLINED, _CHAIR),
-    *_rows(_UNDECIDED, Event.ASK_FOR_INFORMATION, State.RETURNED, _DECIDERS),
-    *_rows(_UNDECIDED, Event.MORE_INFORMATION_NEEDED, State.RETURNED, _CHAIR),
-    Transition(State.RETURNED, Event.RESUBMIT, State.SUBMITTED, _REQUESTER_SIDE, requester_side=True),
-    Transition(State.ACCEPTED, Event.START_CO_WORKING, State.CO_WORKING, _EITHER_SIDE),
-    *_rows((State.ACCEPTED, State.CO_WORKING), Event.RECORD_JOINT_VISIT, State.JOINT_VISIT_DONE, _EITHER_SIDE),
-    Transition(State.JOINT_VISIT_DONE, Event.COMPLETE_TRANSFER, State.TRANSFERRED, _HOLDERS),
-    Transition(State.TRANSFERRED, Event.CLOSE, State.CLOSED, _HOLDERS),
-    *_rows(_PAUSABLE, Event.WITHDRAW_CONSENT, State.PAUSED, _ANYONE_ON_THE_CASE),
-    Transition(State.PAUSED, Event.GIVE_CONSENT_AGAIN, None, _ANYONE_ON_THE_CASE),
-    *(
-        Transition(source, Event.WITHDRAW, State.WITHDRAWN, _REQUESTER_SIDE, requester_side=True)
-        for source in State
-        if source in OPEN_STATES
-    ),
+    Transition(State.DRAFT, Event.SUBMIT, State.SUBMITTED),
+    Transition(State.SUBMITTED, Event.SCHEDULE, State.SCHEDULED),
+    *_rows(_WAITING, Event.OUTCOME_DEFERRED, State.SCHEDULED),
+    *_rows(_WAITING, Event.MARK_GAPS, State.GAPS_OPEN),
+    Transition(State.GAPS_OPEN, Event.RESOLVE_GAPS, State.SUBMITTED),
+    *_rows(_WAITING, Event.ACCEPT, State.ACCEPTED),
+    *_rows(_WAITING, Event.THRESHOLD_MET, State.ACCEPTED),
+    *_rows(_WAITING, Event.OUTCOME_AGREED, State.ACCEPTED),
+    *_rows(_UNDECIDED, Event.DECLINE, State.DECLINED),
+    *_rows(_UNDECIDED, Event.ROUTE_TO_EARLY_HELP, State.DECLINED),
+    *_rows(_UNDECIDED, Event.NO_FURTHER_ACTION, State.DECLINED),
+    *_rows(_UNDECIDED, Event.OUTCOME_NOT_AGREED, State.DECLINED),
+    *_rows(_UNDECIDED, Event.ASK_FOR_INFORMATION, State.RETURNED),
+    *_rows(_UNDECIDED, Event.MORE_INFORMATION_NEEDED, State.RETURNED),
+    Transition(State.RETURNED, Event.RESUBMIT, State.SUBMITTED),
+    Transition(State.ACCEPTED, Event.START_CO_WORKING, State.CO_WORKING),
+    *_rows((State.ACCEPTED, State.CO_WORKING), Event.RECORD_JOINT_VISIT, State.JOINT_VISIT_DONE),
+    Transition(State.JOINT_VISIT_DONE, Event.COMPLETE_TRANSFER, State.TRANSFERRED),
+    Transition(State.TRANSFERRED, Event.CLOSE, State.CLOSED),
+    *_rows(PAUSABLE, Event.WITHDRAW_CONSENT, State.PAUSED),
+    Transition(State.PAUSED, Event.GIVE_CONSENT_AGAIN, None),
+    *(Transition(source, Event.WITHDRAW, State.WITHDRAWN) for source in State if source in OPEN_STATES),
 )
 
 _BY_KEY: dict[tuple[State, Event], Transition] = {(t.source, t.event): t for t in TRANSITIONS}
@@ -208,27 +155,13 @@ class Move:
 
 
 class IllegalTransition(Exception):
-    """A refused event, with a sentence for the card saying why.
+    """An event the state does not allow, with a sentence for the card saying why."""
 
-    `needed_roles` is empty when the state was wrong, else the roles that may make the move (so a dialog
-    can say it again with the profile's labels through `role_refusal`).
-    """
-
-    def __init__(
-        self,
-        reason: str,
-        *,
-        state: State,
-        event: Event,
-        needed_roles: frozenset[Role] = frozenset(),
-        requester_side: bool = False,
-    ) -> None:
+    def __init__(self, reason: str, *, state: State, event: Event) -> None:
         super().__init__(reason)
         self.reason = reason
         self.state = state
         self.event = event
-        self.needed_roles = needed_roles
-        self.requester_side = requester_side
 
 
 # "A declined request can't be accepted."
@@ -249,7 +182,7 @@ _AS_SUBJECT: dict[State, str] = {
 }
 
 # What a request can't undergo ("can't be accepted"), then what a person can't do ("can accept a request").
-_PHRASES: dict[Event, tuple[str, str]] = {
+PHRASES: dict[Event, tuple[str, str]] = {
     Event.SUBMIT: ("be submitted", "submit a request"),
     Event.SCHEDULE: ("be scheduled", "schedule a request"),
     Event.MARK_GAPS: ("have readiness gaps marked", "mark readiness gaps"),
@@ -277,13 +210,9 @@ _PHRASES: dict[Event, tuple[str, str]] = {
 _ACCEPTING = frozenset({Event.ACCEPT, Event.THRESHOLD_MET, Event.OUTCOME_AGREED})
 
 
-def _either(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
-
-
 def state_refusal(state: State, event: Event) -> str:
     """Why `event` can't happen in `state`, as a sentence."""
-    sentence = f"{_AS_SUBJECT[state]} can't {_PHRASES[event][0]}"
+    sentence = f"{_AS_SUBJECT[state]} can't {PHRASES[event][0]}"
     if state is State.PAUSED and event is not Event.WITHDRAW:
         return sentence + " until consent is given again."
     if state is State.GAPS_OPEN and event in _ACCEPTING:
@@ -291,32 +220,8 @@ def state_refusal(state: State, event: Event) -> str:
     return sentence + "."
 
 
-def role_refusal(
-    event: Event,
-    needed_roles: frozenset[Role],
-    *,
-    requester_side: bool = False,
-    words: Mapping[Role, str] = ROLE_WORDS,
-) -> str:
-    """Who may make `event`, as a sentence; `words` may carry the profile's labels instead of plain ones."""
-    doing = _PHRASES[event][1]
-    if requester_side:
-        askers = _either([words[role] for role in Role if role in needed_roles - _MANAGERS])
-        managers = _either([words[role] for role in Role if role in needed_roles & _MANAGERS])
-        return f"Only the requester ({askers}) or their manager ({managers}) can {doing}."
-    return f"Only {_either([words[role] for role in Role if role in needed_roles])} can {doing}."
-
-
-def _permits(transition: Transition, roles: frozenset[Role], is_requester: bool) -> bool:
-    if not roles & transition.roles:
-        return False
-    return not transition.requester_side or is_requester or bool(roles & _MANAGERS)
-
-
-def apply(
-    state: State, event: Event, *, roles: frozenset[Role], is_requester: bool, paused_from: State | None = None
-) -> Move:
-    """The move `event` makes from `state` for someone holding `roles`, or IllegalTransition saying why not.
+def apply(state: State, event: Event, *, paused_from: State | None = None) -> Move:
+    """The move `event` makes from `state`, or IllegalTransition saying why not.
 
     `paused_from` is the stored state to resume when `state` is PAUSED (ignored otherwise); a missing or
     impossible one there is a programming error (ValueError), not a refusal.
@@ -324,24 +229,16 @@ def apply(
     transition = _BY_KEY.get((state, event))
     if transition is None:
         raise IllegalTransition(state_refusal(state, event), state=state, event=event)
-    if not _permits(transition, roles, is_requester):
-        raise IllegalTransition(
-            role_refusal(event, transition.roles, requester_side=transition.requester_side),
-            state=state,
-            event=event,
-            needed_roles=transition.roles,
-            requester_side=transition.requester_side,
-        )
     if transition.target is None:
-        if paused_from not in _PAUSABLE:
-            raise ValueError(f"a paused request resumes to one of {[s.value for s in _PAUSABLE]}, not {paused_from!r}")
+        if paused_from not in PAUSABLE:
+            raise ValueError(f"a paused request resumes to one of {[s.value for s in PAUSABLE]}, not {paused_from!r}")
         return Move(state, event, paused_from, None)
     return Move(state, event, transition.target, state if transition.target is State.PAUSED else None)
 
 
-def allowed_events(state: State, *, roles: frozenset[Role], is_requester: bool) -> list[Event]:
-    """The events someone holding `roles` may raise in `state`, in the table's order (the card's buttons)."""
-    return [t.event for t in TRANSITIONS if t.source is state and _permits(t, roles, is_requester)]
+def events_from(state: State) -> list[Event]:
+    """The events the table allows in `state`, in its order."""
+    return [t.event for t in TRANSITIONS if t.source is state]
 
 
 def _label(event: Event) -> str:
@@ -353,7 +250,7 @@ def mermaid() -> str:
     """The table as a Mermaid stateDiagram-v2, for the README (a test keeps the two the same)."""
     edges: dict[tuple[State, State], list[Event]] = {}
     for transition in TRANSITIONS:
-        targets = _PAUSABLE if transition.target is None else (transition.target,)
+        targets = PAUSABLE if transition.target is None else (transition.target,)
         for target in targets:
             edges.setdefault((transition.source, target), []).append(transition.event)
     lines = ["stateDiagram-v2"]

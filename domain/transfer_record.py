@@ -1,18 +1,83 @@
-"""A stored transfer request as the dialogs see it: its details, where it stands, who decided what."""
+"""A stored transfer request as one typed aggregate: the request as submitted, where it stands, what was decided."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.directions import Direction
-from domain.transfer_machine import OPEN_STATES, State
-from domain.transfers import TransferDetails
+from domain.roles import Role
+from domain.transfer_machine import OPEN_STATES, Event, State
+from domain.transfers import REASON_MAX, Route, TransferDetails
+
+NAME_MAX = 80
+OBJECT_ID_MAX = 64
+
+
+class _Decision(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Allocation(_Decision):
+    """Accepted and allocated (accept, threshold met, outcome agreed): the team, the worker if named, the visit."""
+
+    team: str = Field(max_length=NAME_MAX)
+    worker_name: str = Field("", max_length=NAME_MAX)
+    worker_object_id: str = Field("", max_length=OBJECT_ID_MAX, description="empty when named by name only")
+    joint_visit_on: date | None = None
+
+
+class Decline(_Decision):
+    """Declined (decline, route to early help, no further action, outcome not agreed): the profile's reason."""
+
+    reason: str = Field(max_length=300)
+    note: str = Field("", max_length=300)
+
+
+class InformationAsked(_Decision):
+    """Returned for information (ask for information, more information needed): what is missing."""
+
+    asked: str = Field(max_length=REASON_MAX)
+
+
+class InformationAdded(_Decision):
+    """Resubmitted: what the requester added."""
+
+    added: str = Field(max_length=REASON_MAX)
+
+
+class PreviousWorker(_Decision):
+    """York: a step up soon after a step down returns to the social worker who stepped the case down."""
+
+    name: str = Field(max_length=NAME_MAX)
+    object_id: str = Field(max_length=OBJECT_ID_MAX)
+
+
+class LastDecision(_Decision):
+    """Who made the latest move, and which."""
+
+    event: Event
+    by_name: str = Field("", max_length=NAME_MAX)
+    by_object_id: str = Field("", max_length=OBJECT_ID_MAX)
+
+
+class Decisions(_Decision):
+    """The latest decision of each kind; a kind not yet decided is None."""
+
+    allocation: Allocation | None = None
+    decline: Decline | None = None
+    information_asked: InformationAsked | None = None
+    information_added: InformationAdded | None = None
+    previous_worker: PreviousWorker | None = None
+    last: LastDecision | None = None
 
 
 @dataclass(frozen=True)
 class Transfer:
+    """One request to move a child's case, and where its life cycle stands."""
+
     id: int
     version: int
     state: State
@@ -20,18 +85,17 @@ class Transfer:
     tenant_id: str
     requester_object_id: str
     requester_name: str
-    case_reference: str
-    direction: Direction
-    from_team: str
-    to_service: str
-    details: dict[str, Any]
+    details: TransferDetails
     receiving_channel: str
     channel_conversation_id: str = ""
     channel_activity_id: str = ""
-    decision: dict[str, Any] = field(default_factory=dict)
-    gaps: list[str] = field(default_factory=list)
+    wording: str = ""
+    decision: Decisions = field(default_factory=Decisions)
+    gaps: tuple[str, ...] = ()
     decision_due_at: datetime | None = None
     gaps_due_at: datetime | None = None
+    accepted_at: datetime | None = None
+    escalated_to: Role | None = None
     last_actor_name: str = ""
     submitted_at: datetime | None = None
     created_at: datetime | None = None
@@ -41,12 +105,40 @@ class Transfer:
     def open(self) -> bool:
         return self.state in OPEN_STATES
 
-    def request(self) -> TransferDetails:
-        """The request as the requester submitted it (the stored record also keeps the wording and origin)."""
-        return TransferDetails.model_validate(
-            {k: v for k, v in self.details.items() if k in TransferDetails.model_fields}
-        )
+    @property
+    def case_reference(self) -> str:
+        return self.details.case_reference
+
+    @property
+    def direction(self) -> Direction:
+        return self.details.direction
+
+    @property
+    def from_team(self) -> str:
+        return self.details.from_team
+
+    @property
+    def to_service(self) -> str:
+        return self.details.to_service
+
+    @property
+    def route(self) -> Route:
+        return self.details.route
 
     @property
     def allocated_worker(self) -> str:
-        return str(self.decision.get("worker_name", ""))
+        allocation = self.decision.allocation
+        return allocation.worker_name if allocation else ""
+
+    @property
+    def worker_object_id(self) -> str:
+        allocation = self.decision.allocation
+        return allocation.worker_object_id if allocation else ""
+
+    @property
+    def previous_worker_object_id(self) -> str:
+        previous = self.decision.previous_worker
+        return previous.object_id if previous else ""
+
+    def requested_by(self, tenant_id: str, object_id: str) -> bool:
+        return self.requester_object_id == object_id and self.tenant_id == tenant_id

@@ -163,6 +163,18 @@ def format_time(t: time) -> str:
     return f"{hour}{suffix}" if t.minute == 0 else f"{hour}:{t.minute:02d}{suffix}"
 
 
+def calendar_months_after(d: date, months: int) -> date:
+    """The same day `months` calendar months on, or the month's last day when it is shorter (31 Jan + 1: 28 Feb)."""
+    index = d.month - 1 + months
+    year, month = d.year + index // 12, index % 12 + 1
+    for day in range(d.day, 27, -1):
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    return date(year, month, min(d.day, 28))
+
+
 def format_working_days(n: int) -> str:
     """A count of working days in words people use: "1 working day", "5 working days"."""
     return f"{n} working day" if n == 1 else f"{n} working days"

@@ -115,6 +115,16 @@ class ConversationRepository:
         )
         return _to_ref(row) if row else None
 
+    async def in_scope(self, scope: str) -> set[str]:
+        """The conversations a roster scope covers: a team's channels, or the chat that is its own scope."""
+        rows = await self._session.scalars(
+            select(ConversationRefRow.conversation_id).where(
+                ConversationRefRow.object_id == "",
+                (ConversationRefRow.team_id == scope) | (ConversationRefRow.conversation_id == scope),
+            )
+        )
+        return {*rows, scope}
+
     async def all_for(self, conversation_prefix: str) -> list[ConversationRef]:
         rows = await self._session.scalars(
             select(ConversationRefRow).where(ConversationRefRow.conversation_id.startswith(conversation_prefix))

@@ -1,17 +1,22 @@
-"""Transfer requests: created on submit, moved on by conditional updates so one decision wins."""
+"""Transfer requests: created on submit, moved on by conditional updates so one decision wins, found for lists."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.directions import Direction
+from domain.roles import Role
+from domain.transfer_decide import Decided
 from domain.transfer_machine import State
-from domain.transfer_record import Transfer
+from domain.transfer_record import Decisions, Transfer
+from domain.transfers import TransferDetails
 from storage.tables import TransferRow
+
+LIST_LIMIT = 200
 
 
 def _transfer(row: TransferRow) -> Transfer:
@@ -23,18 +28,17 @@ def _transfer(row: TransferRow) -> Transfer:
         tenant_id=row.tenant_id,
         requester_object_id=row.requester_object_id,
         requester_name=row.requester_name,
-        case_reference=row.case_reference,
-        direction=Direction(row.direction),
-        from_team=row.from_team,
-        to_service=row.to_service,
-        details=dict(row.details),
+        details=TransferDetails.model_validate(row.details),
         receiving_channel=row.receiving_channel,
         channel_conversation_id=row.channel_conversation_id,
         channel_activity_id=row.channel_activity_id,
-        decision=dict(row.decision or {}),
-        gaps=list(row.gaps or []),
+        wording=row.wording,
+        decision=Decisions.model_validate(row.decision or {}),
+        gaps=tuple(row.gaps or ()),
         decision_due_at=row.decision_due_at,
         gaps_due_at=row.gaps_due_at,
+        accepted_at=row.accepted_at,
+        escalated_to=Role(row.escalated_to) if row.escalated_to else None,
         last_actor_name=row.last_actor_name,
         submitted_at=row.submitted_at,
         created_at=row.created_at,
@@ -52,15 +56,15 @@ class TransferRepository:
         tenant_id: str,
         requester_object_id: str,
         requester_name: str,
-        case_reference: str,
-        direction: Direction,
-        from_team: str,
-        to_service: str,
-        details: dict[str, Any],
+        details: TransferDetails,
         receiving_channel: str,
+        channel_conversation_id: str,
+        wording: str,
+        decision: Decisions,
         decision_due_at: datetime | None,
         now: datetime,
     ) -> Transfer:
+        previous = decision.previous_worker
         row = TransferRow(
             version=1,
             state=State.SUBMITTED.value,
@@ -68,18 +72,24 @@ class TransferRepository:
             tenant_id=tenant_id,
             requester_object_id=requester_object_id,
             requester_name=requester_name,
-            case_reference=case_reference,
-            direction=direction.value,
-            from_team=from_team,
-            to_service=to_service,
-            details=details,
+            case_reference=details.case_reference,
+            direction=details.direction.value,
+            from_team=details.from_team,
+            to_service=details.to_service,
+            details=details.model_dump(mode="json"),
             receiving_channel=receiving_channel,
-            channel_conversation_id="",
+            channel_conversation_id=channel_conversation_id,
             channel_activity_id="",
-            decision={},
+            decision=decision.model_dump(mode="json"),
             gaps=[],
             decision_due_at=decision_due_at,
             gaps_due_at=None,
+            route=details.route.value,
+            wording=wording,
+            worker_object_id="",
+            previous_worker_object_id=previous.object_id if previous else "",
+            accepted_at=None,
+            escalated_to="",
             last_actor_object_id=requester_object_id,
             last_actor_name=requester_name,
             submitted_at=now,
@@ -94,45 +104,33 @@ class TransferRepository:
         row = await self._session.get(TransferRow, transfer_id, populate_existing=True)
         return _transfer(row) if row else None
 
-    async def move(
-        self,
-        transfer: Transfer,
-        *,
-        state: State,
-        paused_from: State | None,
-        actor_object_id: str,
-        actor_name: str,
-        now: datetime,
-        decision: dict[str, Any] | None = None,
-        gaps: list[str] | None = None,
-        gaps_due_at: datetime | None = None,
-        details: dict[str, Any] | None = None,
+    async def save(
+        self, before: Transfer, decided: Decided, *, actor_object_id: str, actor_name: str, now: datetime
     ) -> Transfer | None:
-        """Apply a transition only if the request is still at the version the card showed; None if not."""
-        values: dict[str, Any] = {
-            "state": state.value,
-            "paused_from": paused_from.value if paused_from else None,
-            "version": transfer.version + 1,
-            "last_actor_object_id": actor_object_id,
-            "last_actor_name": actor_name,
-            "updated_at": now,
-        }
-        if decision is not None:
-            values["decision"] = decision
-        if gaps is not None:
-            values["gaps"] = gaps
-            values["gaps_due_at"] = gaps_due_at
-        if details is not None:
-            values["details"] = details
+        """Apply a decided move only if the request is still at the version it was decided on; None if not."""
+        allocation = decided.decision.allocation
         result = await self._session.execute(
             update(TransferRow)
-            .where(TransferRow.id == transfer.id, TransferRow.version == transfer.version)
-            .values(**values)
+            .where(TransferRow.id == before.id, TransferRow.version == before.version)
+            .values(
+                state=decided.move.target.value,
+                paused_from=decided.move.paused_from.value if decided.move.paused_from else None,
+                version=before.version + 1,
+                decision=decided.decision.model_dump(mode="json"),
+                gaps=list(decided.gaps),
+                gaps_due_at=decided.gaps_due_at,
+                decision_due_at=decided.decision_due_at,
+                accepted_at=decided.accepted_at,
+                worker_object_id=allocation.worker_object_id if allocation else "",
+                last_actor_object_id=actor_object_id,
+                last_actor_name=actor_name,
+                updated_at=now,
+            )
             .returning(TransferRow.id)
         )
         if result.scalar_one_or_none() is None:
             return None
-        return await self.get(transfer.id)
+        return await self.get(before.id)
 
     async def set_channel_post(self, transfer_id: int, conversation_id: str, activity_id: str) -> None:
         await self._session.execute(
@@ -141,24 +139,51 @@ class TransferRepository:
             .values(channel_conversation_id=conversation_id, channel_activity_id=activity_id)
         )
 
-    async def for_requester(self, tenant_id: str, object_id: str) -> list[Transfer]:
-        rows = await self._session.scalars(
-            select(TransferRow)
-            .where(TransferRow.tenant_id == tenant_id, TransferRow.requester_object_id == object_id)
-            .order_by(TransferRow.updated_at.desc())
-            .limit(50)
+    async def escalate(self, transfer_id: int, role: Role) -> None:
+        """Record whom the request was escalated to: they stand in a relationship to it from now on."""
+        await self._session.execute(
+            update(TransferRow).where(TransferRow.id == transfer_id).values(escalated_to=role.value)
         )
-        return [_transfer(r) for r in rows]
-
-    async def in_states(self, states: list[State], channels: list[str] | None = None) -> list[Transfer]:
-        stmt = select(TransferRow).where(TransferRow.state.in_([s.value for s in states]))
-        if channels is not None:
-            stmt = stmt.where(TransferRow.receiving_channel.in_(channels))
-        rows = await self._session.scalars(stmt.order_by(TransferRow.submitted_at).limit(100))
-        return [_transfer(r) for r in rows]
 
     async def for_case(self, case_reference: str) -> list[Transfer]:
         rows = await self._session.scalars(
             select(TransferRow).where(TransferRow.case_reference == case_reference).order_by(TransferRow.id)
         )
+        return [_transfer(r) for r in rows]
+
+    async def candidates(
+        self,
+        tenant_id: str,
+        *,
+        people: Collection[str] = (),
+        sent_to: Collection[str] = (),
+        meeting_directions: Collection[Direction] | None = None,
+        escalated_to: Collection[Role] = (),
+        states: Collection[State] | None = None,
+    ) -> list[Transfer]:
+        """Requests that may concern someone, for a list: asked for, held or handed back by one of `people`,
+        sent to one of the conversations `sent_to`, on a meeting (`meeting_directions` set: for a chair), or
+        escalated to one of their roles. The caller checks each one's relationship before showing it.
+        """
+        found: list[ColumnElement[bool]] = []
+        if people:
+            found += [
+                TransferRow.requester_object_id.in_(people),
+                TransferRow.worker_object_id.in_(people),
+                TransferRow.previous_worker_object_id.in_(people),
+            ]
+        if sent_to:
+            found.append(TransferRow.channel_conversation_id.in_(sent_to))
+        if meeting_directions is not None:
+            found += [
+                TransferRow.route.in_(("weekly_meeting", "panel")),
+                TransferRow.state == State.SCHEDULED.value,
+                TransferRow.direction.in_([d.value for d in meeting_directions]),
+            ]
+        if escalated_to:
+            found.append(TransferRow.escalated_to.in_([r.value for r in escalated_to]))
+        stmt = select(TransferRow).where(TransferRow.tenant_id == tenant_id, or_(false(), *found))
+        if states is not None:
+            stmt = stmt.where(TransferRow.state.in_([s.value for s in states]))
+        rows = await self._session.scalars(stmt.order_by(TransferRow.updated_at.desc()).limit(LIST_LIMIT))
         return [_transfer(r) for r in rows]

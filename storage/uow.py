@@ -15,6 +15,7 @@ from storage.clinic import ClinicRepository
 from storage.conversations import ConversationRepository
 from storage.drafts import DraftRepository
 from storage.outbox import OutboxRepository
+from storage.rosters import RosterRepository
 from storage.transfers import TransferRepository
 
 _IN_UNIT: ContextVar[bool] = ContextVar("stepbot_in_unit_of_work", default=False)
@@ -50,6 +51,7 @@ class UnitOfWork:
         self.actions = ProcessedActions(self._session)
         self.clinic = ClinicRepository(self._session)
         self.transfers = TransferRepository(self._session)
+        self.rosters = RosterRepository(self._session)
         return self
 
     async def __aexit__(

@@ -48,10 +48,14 @@ FRONT_DOOR_DECIDER = Person.make("F.D.")
 TEAM_MANAGER = Person.make("T.M.")
 SECOND_COORDINATOR = Person.make("E.C.2")
 CHAIR = Person.make("M.C.")
+OTHER_COORDINATOR = Person.make("E.C.3")  # a coordinator of another team's channel
+OTHER_TEAM_MANAGER = Person.make("T.M.2")  # manages another field team
+HEAD_OF_SERVICE = Person.make("H.S.")
 # More invented social workers, for crowds at the clinic.
 SOCIAL_WORKERS = [Person.make(f"S.{i}.") for i in range(60)]
 COORDINATORS_CHANNEL = Chat.channel("coordinators")
-FRONT_DOOR_CHANNEL = Chat.channel("front-door")
+FRONT_DOOR_CHANNEL = Chat.channel("front-door", team_id="19:team-front-door@thread.tacv2")
+MANAGERS_CHANNEL = Chat.channel("managers", team_id="19:team-managers@thread.tacv2")
 
 
 class Clock:
@@ -198,12 +202,21 @@ def make_settings(database_url: str, openid: str, entra: FakeEntraAndGraph, ca_p
         "roles": {
             Role.SOCIAL_WORKER: [SOCIAL_WORKER.object_id, *(p.object_id for p in SOCIAL_WORKERS)],
             Role.ASSESSMENT_SOCIAL_WORKER: [ASSESSMENT_WORKER.object_id],
-            Role.COORDINATOR: [COORDINATOR.object_id, SECOND_COORDINATOR.object_id],
+            Role.COORDINATOR: [COORDINATOR.object_id, SECOND_COORDINATOR.object_id, OTHER_COORDINATOR.object_id],
             Role.EARLY_HELP_WORKER: [EARLY_HELP_WORKER.object_id],
             Role.FRONT_DOOR: [FRONT_DOOR_DECIDER.object_id],
-            Role.TEAM_MANAGER: [TEAM_MANAGER.object_id],
+            Role.TEAM_MANAGER: [TEAM_MANAGER.object_id, OTHER_TEAM_MANAGER.object_id],
+            Role.HEAD_OF_SERVICE: [HEAD_OF_SERVICE.object_id],
             Role.MEETING_CHAIR: [CHAIR.object_id],
             Role.ADMINISTRATOR: [ADMIN.object_id],
+        },
+        # Line management without Graph: each team's managers manage its members.
+        "teams": {
+            "Field social work team": {"managers": [TEAM_MANAGER.object_id], "members": [SOCIAL_WORKER.object_id]},
+            "Another field team": {
+                "managers": [OTHER_TEAM_MANAGER.object_id],
+                "members": [p.object_id for p in SOCIAL_WORKERS[:5]],
+            },
         },
         "coordinators_channel_id": COORDINATORS_CHANNEL.id,
         "front_door_channel_id": FRONT_DOOR_CHANNEL.id,

@@ -30,6 +30,7 @@ class EntraState:
     member_groups: dict[str, list[str]] = field(default_factory=dict)
     mail: dict[str, str] = field(default_factory=dict)
     events: dict[str, dict[str, Any]] = field(default_factory=dict)  # event id -> {"mailbox", "body", "cancelled"}
+    managers: dict[str, str] = field(default_factory=dict)  # person -> their line manager
     graph_down: bool = False
 
 
@@ -63,6 +64,10 @@ class FakeEntraAndGraph:
     def set_mail(self, object_id: str, address: str) -> None:
         with self._lock:
             self.state.mail[object_id] = address
+
+    def set_manager(self, object_id: str, manager_object_id: str) -> None:
+        with self._lock:
+            self.state.managers[object_id] = manager_object_id
 
     def set_graph_down(self, down: bool) -> None:
         with self._lock:
@@ -122,6 +127,23 @@ class FakeEntraAndGraph:
                 with self._lock:
                     groups = list(self.state.member_groups.get(parts[3], []))
                 return web.json_response({"value": groups})
+            # GET /v1.0/users/{id}/manager: the line manager, 404 when there is none
+            if request.method == "GET" and len(parts) == 5 and parts[2] == "users" and parts[4] == "manager":
+                with self._lock:
+                    manager = self.state.managers.get(parts[3])
+                if manager is None:
+                    return web.json_response({"error": {"code": "Request_ResourceNotFound"}}, status=404)
+                return web.json_response({"@odata.type": "#microsoft.graph.user", "id": manager})
+            # GET /v1.0/users/{id}/directReports: one page per report, to exercise @odata.nextLink
+            if request.method == "GET" and len(parts) == 5 and parts[2] == "users" and parts[4] == "directReports":
+                with self._lock:
+                    reports = sorted(p for p, m in self.state.managers.items() if m == parts[3])
+                page = int(request.query.get("page", "0"))
+                body: dict[str, Any] = {"value": [{"id": r} for r in reports[page : page + 1]]}
+                if page + 1 < len(reports):
+                    base = f"{self.server.base_url}/v1.0/users/{parts[3]}/directReports"
+                    body["@odata.nextLink"] = f"{base}?$select=id&page={page + 1}"
+                return web.json_response(body)
             # GET /v1.0/users/{id}
             if request.method == "GET" and len(parts) == 4 and parts[2] == "users":
                 with self._lock:

@@ -78,3 +78,11 @@ async def test_in_local_mode_a_request_with_no_channel_set_comes_back_to_the_sam
     calls = await bot.deliver()
     posted = [c for c in calls if c.op == "send" and c.conversation_id == Chat.personal(NOBODY).id]
     assert posted and "DEMO-0101" in str(posted[0].cards)
+    # Trying the bot alone: the one person, holding every role, may also decide their own request.
+    from tests.harness.cardwalk import buttons
+
+    [row_id] = {b["data"]["record_id"] for b in buttons(posted[0].cards[0])}
+    view = await press(bot, NOBODY, {"verb": "transfer.refresh", "data": {"record_id": row_id}})
+    form = await press(bot, NOBODY, button(view, "transfer.form", "Accept and allocate"))
+    accepted = await press(bot, NOBODY, button(form, "transfer.decide"), team=first_choice(form, "team"))
+    assert "Accepted and allocated" in str(accepted)

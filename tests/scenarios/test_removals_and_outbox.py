@@ -26,18 +26,22 @@ async def _statuses(bot: BotUnderTest) -> set[tuple[str, str, str]]:
 
 async def test_an_uninstall_tells_an_administrator_who_never_opened_the_bot(bot: BotUnderTest) -> None:
     # The bot knows the coordinators' team; the administrator is on its roster but never wrote to the bot.
-    await bot.driver.install(COORDINATOR, COORDINATORS_CHANNEL)
     bot.connector.rosters[COORDINATORS_CHANNEL.team_id] = [
         Member(COORDINATOR.user_id, COORDINATOR.object_id, COORDINATOR.name),
         Member(ADMIN.user_id, ADMIN.object_id, ADMIN.name),
     ]
+    await bot.driver.install(COORDINATOR, COORDINATORS_CHANNEL)
+    # Installed in a team, the bot reads its roster once (who is on the receiving side).
+    [sync] = await _outbox(bot)
+    assert sync.kind == "sync.roster"
+    await bot.deliver()
     chat = Chat.personal(SOCIAL_WORKER)
     await bot.driver.install(SOCIAL_WORKER, chat)
     exchange = await bot.driver.uninstall(SOCIAL_WORKER, chat)
     assert exchange.status == 201
     assert (chat.id, SOCIAL_WORKER.object_id, "uninstalled") in await _statuses(bot)
-    [queued] = await _outbox(bot)
-    assert queued.status == "pending"
+    [queued] = [r for r in await _outbox(bot) if r.status == "pending"]
+    assert queued.kind == "send.person"
 
     mark = bot.connector.snapshot()
     assert await bot.run_outbox() == 1
@@ -51,7 +55,7 @@ async def test_an_uninstall_tells_an_administrator_who_never_opened_the_bot(bot:
     assert calls[2].authorization.startswith("Bearer fake-")
     # The new chat is remembered: the next notice goes straight there.
     assert (calls[1].conversation_id, ADMIN.object_id, "active") in await _statuses(bot)
-    assert [r.status for r in await _outbox(bot)] == ["sent"]
+    assert [r.status for r in await _outbox(bot)] == ["sent", "sent"]
     assert await bot.run_outbox() == 0
 
 
@@ -69,6 +73,7 @@ async def test_an_administrators_channel_gets_the_notice_when_configured(start_b
     admins = Chat.channel("admins")
     bot: BotUnderTest = await start_bot(admins_channel_id=admins.id)
     await bot.driver.install(ADMIN, admins)
+    await bot.deliver()  # the install's roster read
     await bot.driver.channel_deleted(COORDINATOR, COORDINATORS_CHANNEL)
     mark = bot.connector.snapshot()
     assert await bot.run_outbox() == 1

@@ -16,16 +16,24 @@ from tests.conftest import (
     EARLY_HELP_WORKER,
     FRONT_DOOR_CHANNEL,
     FRONT_DOOR_DECIDER,
+    MANAGERS_CHANNEL,
     SOCIAL_WORKER,
-    TEAM_MANAGER,
     BotUnderTest,
 )
 from tests.harness.cardwalk import button, buttons, inputs, shown_text
 from tests.harness.driver import Chat
 from tests.scenarios.booking_steps import book, press
-from tests.scenarios.transfer_steps import STEP_DOWN, STEP_UP, first_choice, start_request, submit_request
+from tests.scenarios.transfer_steps import (
+    STEP_DOWN,
+    STEP_UP,
+    first_choice,
+    set_up_channels,
+    start_request,
+    step_across,
+    submit_request,
+)
 
-MANAGERS = Chat.channel("managers")
+MANAGERS = MANAGERS_CHANNEL
 
 
 async def _rows(bot: BotUnderTest) -> list[TransferRow]:
@@ -34,11 +42,7 @@ async def _rows(bot: BotUnderTest) -> list[TransferRow]:
 
 
 async def _channels(bot: BotUnderTest) -> None:
-    await bot.driver.install(COORDINATOR, COORDINATORS_CHANNEL)
-    await bot.driver.install(FRONT_DOOR_DECIDER, FRONT_DOOR_CHANNEL)
-    await bot.driver.install(TEAM_MANAGER, MANAGERS)
-    for person in (SOCIAL_WORKER, EARLY_HELP_WORKER, COORDINATOR):
-        await bot.driver.install(person, Chat.personal(person))
+    await set_up_channels(bot)
 
 
 async def _view(bot: BotUnderTest, who: Any, transfer_id: int) -> dict[str, Any]:
@@ -133,33 +137,29 @@ async def test_the_joint_visit_is_recorded_from_the_card(bot: BotUnderTest) -> N
     assert "transfer.record_joint_visit" in actions
 
 
+async def _listed(bot: BotUnderTest, who: Any, chat: Chat, command: str) -> str:
+    """A list asked for in a channel comes to the person's personal chat, never into the channel."""
+    asked = await bot.driver.say(who, chat, command)
+    assert "personal chat" in json.dumps(asked.body or "") + json.dumps([r.activity for r in asked.sent])
+    calls = await bot.deliver()
+    assert not [c for c in calls if c.conversation_id == chat.id and c.cards], "a list is never posted in a channel"
+    [sent] = [c for c in calls if c.conversation_id == Chat.personal(who).id]
+    return shown_text(sent.cards[0])
+
+
 async def test_open_transfers_lists_the_receiving_sides_requests_by_status(bot: BotUnderTest) -> None:
     await _channels(bot)
     await _step_down(bot)
-    listed = await bot.driver.say(COORDINATOR, COORDINATORS_CHANNEL, "open transfers")
-    assert "DEMO-0101" in shown_text(listed.cards[0])
-    filtered = await bot.driver.say(COORDINATOR, COORDINATORS_CHANNEL, "open transfers accepted")
-    assert "DEMO-0101" not in shown_text(filtered.cards[0])
-    front_door = await bot.driver.say(FRONT_DOOR_DECIDER, FRONT_DOOR_CHANNEL, "open transfers")
-    assert "DEMO-0101" not in shown_text(front_door.cards[0]), "the front door sees its own channel's requests"
+    assert "DEMO-0101" in await _listed(bot, COORDINATOR, COORDINATORS_CHANNEL, "open transfers")
+    assert "DEMO-0101" not in await _listed(bot, COORDINATOR, COORDINATORS_CHANNEL, "open transfers accepted")
+    front_door = await _listed(bot, FRONT_DOOR_DECIDER, FRONT_DOOR_CHANNEL, "open transfers")
+    assert "DEMO-0101" not in front_door, "the front door sees the step ups sent to it, not the step downs"
 
 
 async def test_a_rochdale_step_across_goes_to_the_channel_its_profile_names(start_bot: Any) -> None:
     bot: BotUnderTest = await start_bot(profile="rochdale", managers_channel_id=MANAGERS.id)
     await _channels(bot)
-    picker = await start_request(bot, SOCIAL_WORKER)
-    form = await press(bot, SOCIAL_WORKER, button(picker, "transfer.start", "Step across between social work services"))
-    values = {
-        **STEP_DOWN,
-        "discussed_with": "",
-        "discussed_on": "",
-        "from_team": first_choice(form, "from_team"),
-        "to_service": first_choice(form, "to_service"),
-        "route": first_choice(form, "route"),
-    }
-    if "level_of_need" in inputs(form):
-        values["level_of_need"] = first_choice(form, "level_of_need")
-    await submit_request(bot, SOCIAL_WORKER, form, **values)
+    await step_across(bot, SOCIAL_WORKER)
     [row] = await _rows(bot)
     assert (row.direction, row.receiving_channel) == ("step_across", "coordinators")
     calls = await bot.deliver()
@@ -168,15 +168,14 @@ async def test_a_rochdale_step_across_goes_to_the_channel_its_profile_names(star
     ]
 
 
-async def test_york_returns_a_quick_step_up_to_the_social_worker_who_stepped_it_down(start_bot: Any) -> None:
-    bot: BotUnderTest = await start_bot(profile="york", managers_channel_id=MANAGERS.id)
+async def _york_step_down_then_up(bot: BotUnderTest, from_team: str, days_later: int) -> TransferRow:
     await _channels(bot)
-    down = await _step_down(bot, case_reference="DEMO-0303", route="direct")
+    down = await _step_down(bot, case_reference="DEMO-0303", route="direct", from_team=from_team)
     # In York the weekly meeting decides a step down: the chair records it as agreed.
     view = await _view(bot, CHAIR, down.id)
     agreed = await press(bot, CHAIR, button(view, "transfer.form", "Outcome agreed"))
     await press(bot, CHAIR, button(agreed, "transfer.decide"), team=first_choice(agreed, "team"), worker="E.W.")
-    bot.clock.advance(days=40)
+    bot.clock.advance(days=days_later)
     form = await start_request(bot, EARLY_HELP_WORKER)
     values = {
         **STEP_UP,
@@ -186,14 +185,36 @@ async def test_york_returns_a_quick_step_up_to_the_social_worker_who_stepped_it_
         "route": first_choice(form, "route"),
     }
     await submit_request(bot, EARLY_HELP_WORKER, form, **values)
+    return (await _rows(bot))[-1]
+
+
+CIN_CP = "Safeguarding and Interventions (CiN / CP)"
+
+
+async def test_york_returns_a_quick_step_up_to_the_social_worker_who_stepped_it_down(start_bot: Any) -> None:
+    bot: BotUnderTest = await start_bot(profile="york", managers_channel_id=MANAGERS.id)
+    up = await _york_step_down_then_up(bot, CIN_CP, days_later=40)
     calls = await bot.deliver()
     told = [c for c in calls if c.conversation_id == Chat.personal(SOCIAL_WORKER).id]
     assert any("stepping up again" in json.dumps(c.cards) for c in told)
     assert any(c.conversation_id == MANAGERS.id for c in calls)
-    up = (await _rows(bot))[-1]
     view = await _view(bot, FRONT_DOOR_DECIDER, up.id)
     allocate = await press(bot, FRONT_DOOR_DECIDER, button(view, "transfer.form", "Threshold met"))
     assert inputs(allocate)["worker"]["value"] == SOCIAL_WORKER.name
+    # Named again, the previous social worker stands to the case: they may open it.
+    mine = await _view(bot, SOCIAL_WORKER, up.id)
+    assert "DEMO-0303" in shown_text(mine)
+
+
+async def test_york_returns_only_step_downs_from_child_in_need_or_protection_within_three_months(
+    start_bot: Any,
+) -> None:
+    bot: BotUnderTest = await start_bot(profile="york", managers_channel_id=MANAGERS.id)
+    up = await _york_step_down_then_up(bot, "Targeted Early Help", days_later=10)
+    assert up.previous_worker_object_id == ""
+    late: BotUnderTest = await start_bot(profile="york", managers_channel_id=MANAGERS.id)
+    late_up = await _york_step_down_then_up(late, CIN_CP, days_later=95)
+    assert late_up.previous_worker_object_id == ""
 
 
 async def test_in_dorset_the_meeting_decides_and_an_unnamed_allocation_nudges_the_managers(start_bot: Any) -> None:

@@ -22,10 +22,16 @@ from tests.conftest import (
 )
 from tests.harness.cardschema import assert_valid_card
 from tests.harness.cardwalk import button, buttons, inputs, shown_text
-from tests.harness.connector import Member
 from tests.harness.driver import Chat
 from tests.scenarios.booking_steps import press
-from tests.scenarios.transfer_steps import STEP_DOWN, STEP_UP, first_choice, start_request, submit_request
+from tests.scenarios.transfer_steps import (
+    STEP_DOWN,
+    STEP_UP,
+    first_choice,
+    set_up_channels,
+    start_request,
+    submit_request,
+)
 
 
 async def _transfers(bot: BotUnderTest) -> list[TransferRow]:
@@ -39,12 +45,7 @@ async def _audit(bot: BotUnderTest) -> list[str]:
 
 
 async def _set_up_channels(bot: BotUnderTest) -> None:
-    await bot.driver.install(COORDINATOR, COORDINATORS_CHANNEL)
-    await bot.driver.install(FRONT_DOOR_DECIDER, FRONT_DOOR_CHANNEL)
-    for person in (SOCIAL_WORKER, EARLY_HELP_WORKER, COORDINATOR):
-        await bot.driver.install(person, Chat.personal(person))
-    team = [COORDINATOR, SECOND_COORDINATOR, SOCIAL_WORKER, FRONT_DOOR_DECIDER]
-    bot.connector.rosters[COORDINATORS_CHANNEL.team_id] = [Member(p.user_id, p.object_id, p.name) for p in team]
+    await set_up_channels(bot)
 
 
 async def _submitted_step_down(bot: BotUnderTest) -> tuple[TransferRow, dict[str, Any]]:
@@ -78,13 +79,12 @@ async def test_a_step_down_goes_to_the_coordinators_channel_without_the_familys_
     text = json.dumps(posted)
     assert "DEMO-0101" in text and "Field social work team" in text and "Submitted" in text
     assert STEP_DOWN["reason"] not in text and "Mother" not in text and "School attendance" not in text
-    # Each coordinator gets their own view; the base view shows no decision buttons.
-    # (the front door decider on that team decides too; the roster holds no one else)
+    # Each coordinator and the requester get their own view; the base view shows no decision buttons.
+    # The front door decider on that team does not: the front door decides step ups only.
     assert set(posted["refresh"]["userIds"]) == {
         COORDINATOR.user_id,
         SECOND_COORDINATOR.user_id,
         SOCIAL_WORKER.user_id,
-        FRONT_DOOR_DECIDER.user_id,
     }
     assert buttons(posted, "transfer.form") == []
     [row] = await _transfers(bot)
@@ -177,7 +177,13 @@ async def test_two_coordinators_deciding_at_once_one_wins_and_the_other_sees_who
     assert row.state in ("declined", "returned") and row.version == 2
     loser = second if row.state == "declined" else first
     assert "already acted on it" in shown_text(loser)
-    replay = await press(bot, SECOND_COORDINATOR, button(decline_form, "transfer.decide"), reason=reason)
+    # The loser's card is out of date; pressing it again changes nothing.
+    loser_form, loser_inputs, loser = (
+        (ask_form, {"note": "Please add the last CiN minutes."}, COORDINATOR)
+        if row.state == "declined"
+        else (decline_form, {"reason": reason}, SECOND_COORDINATOR)
+    )
+    replay = await press(bot, loser, button(loser_form, "transfer.decide"), **loser_inputs)
     assert "already acted on it" in shown_text(replay)
     assert len([a for a in await _audit(bot) if a in ("transfer.decline", "transfer.ask_for_information")]) == 1
 
@@ -331,4 +337,4 @@ async def test_a_coordinator_decides_from_the_card_in_the_channel_and_the_audit_
     assert event.actor_object_id == COORDINATOR.object_id
     assert event.detail["from"] == "submitted" and event.detail["to"] == "accepted"
     assert event.detail["card"] == "transfer.decide" and event.detail["conversation"] == "channel"
-    assert "worker_name" in event.detail["changed"]
+    assert "allocation" in event.detail["changed"]

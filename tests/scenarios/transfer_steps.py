@@ -4,10 +4,46 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import BotUnderTest
+from tests.conftest import (
+    CHAIR,
+    COORDINATOR,
+    COORDINATORS_CHANNEL,
+    EARLY_HELP_WORKER,
+    FRONT_DOOR_CHANNEL,
+    FRONT_DOOR_DECIDER,
+    MANAGERS_CHANNEL,
+    SECOND_COORDINATOR,
+    SOCIAL_WORKER,
+    TEAM_MANAGER,
+    BotUnderTest,
+)
 from tests.harness.cardwalk import button
+from tests.harness.connector import Member
 from tests.harness.driver import Chat, Person
 from tests.scenarios.booking_steps import press
+
+# Who is in which team: the coordinators' team holds a front door decider and a social worker too, so the
+# tests show that being in the channel is not enough without a role that decides that direction.
+COORDINATORS_TEAM = (COORDINATOR, SECOND_COORDINATOR, SOCIAL_WORKER, FRONT_DOOR_DECIDER)
+FRONT_DOOR_TEAM = (FRONT_DOOR_DECIDER, EARLY_HELP_WORKER)
+MANAGERS_TEAM = (TEAM_MANAGER, CHAIR)
+
+
+def set_roster(bot: BotUnderTest, chat: Chat, people: tuple[Person, ...]) -> None:
+    bot.connector.rosters[chat.team_id] = [Member(p.user_id, p.object_id, p.name) for p in people]
+
+
+async def set_up_channels(bot: BotUnderTest) -> None:
+    """The three channels installed with their teams' rosters, and personal chats for the people in the tests."""
+    set_roster(bot, COORDINATORS_CHANNEL, COORDINATORS_TEAM)
+    set_roster(bot, FRONT_DOOR_CHANNEL, FRONT_DOOR_TEAM)
+    set_roster(bot, MANAGERS_CHANNEL, MANAGERS_TEAM)
+    await bot.driver.install(COORDINATOR, COORDINATORS_CHANNEL)
+    await bot.driver.install(FRONT_DOOR_DECIDER, FRONT_DOOR_CHANNEL)
+    await bot.driver.install(TEAM_MANAGER, MANAGERS_CHANNEL)
+    for person in (SOCIAL_WORKER, EARLY_HELP_WORKER, COORDINATOR, TEAM_MANAGER, FRONT_DOOR_DECIDER):
+        await bot.driver.install(person, Chat.personal(person))
+    await bot.deliver()
 
 STEP_DOWN = {
     "case_reference": "DEMO-0101",
@@ -53,3 +89,25 @@ def first_choice(form: dict[str, Any], input_id: str) -> str:
     from tests.harness.cardwalk import inputs
 
     return str(inputs(form)[input_id]["choices"][0]["value"])
+
+
+def filled(form: dict[str, Any], base: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    """A request form's values: `base` with the first of each list the profile offers, and the overrides."""
+    from tests.harness.cardwalk import inputs
+
+    values = {
+        **base,
+        "from_team": first_choice(form, "from_team"),
+        "to_service": first_choice(form, "to_service"),
+        "route": first_choice(form, "route"),
+    }
+    if "level_of_need" in inputs(form):
+        values["level_of_need"] = first_choice(form, "level_of_need")
+    return {**values, **overrides}
+
+
+async def step_across(bot: BotUnderTest, person: Person) -> dict[str, Any]:
+    """A step across request sent by `person` (a social worker or a team manager), with no discussion."""
+    picker = await start_request(bot, person)
+    form = await press(bot, person, button(picker, "transfer.start", "Step across between social work services"))
+    return await submit_request(bot, person, form, **filled(form, STEP_DOWN, discussed_with="", discussed_on=""))

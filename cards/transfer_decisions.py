@@ -1,0 +1,179 @@
+"""A transfer's details (for the people on the case) and the forms its events need before they happen."""
+
+from __future__ import annotations
+
+from cards.elements import Json, card, heading, text
+from cards.transfer_card import BUTTON_TITLES, GAP_PREFIX, button, case_label
+from domain.profiles import PolicyProfile
+from domain.transfer_events import EVENTS, Form
+from domain.transfer_machine import Event
+from domain.transfer_record import Transfer
+from domain.transfers import CONSENT_TITLES, ROUTE_TITLES
+from domain.working_days import WorkingCalendar, format_date
+
+_CONFIRM_SENTENCES: dict[Event, str] = {
+    Event.WITHDRAW: "The request is withdrawn for everyone, and the receiving side is told.",
+    Event.WITHDRAW_CONSENT: "The request pauses at its step until the family's consent is given again.",
+    Event.GIVE_CONSENT_AGAIN: "The request goes on from the step it was paused at.",
+    Event.CLOSE: "The case is closed: the handover and closing tasks are done.",
+    Event.COMPLETE_TRANSFER: "The case is marked transferred to the receiving team.",
+}
+
+
+def render_transfer_details(transfer: Transfer, profile: PolicyProfile, calendar: WorkingCalendar) -> Json:
+    """The reason and the family's circumstances: for the people on the case; every opening is audited."""
+    details = transfer.details
+    consent = details.consent
+    consent_line = CONSENT_TITLES[consent.status]
+    if consent.relationship:
+        consent_line += f" by {consent.relationship} ({consent.initials})"
+    if consent.on:
+        consent_line += f", {format_date(consent.on)}"
+    rows = [
+        ("Case reference", case_label(transfer, profile)),
+        ("Children", str(details.children_count)),
+        ("Route", ROUTE_TITLES[details.route]),
+        ("Consent", consent_line),
+        ("Manager", f"{details.manager.manager}, {format_date(details.manager.decided_on)}"),
+    ]
+    if details.level_of_need:
+        rows.append(("Level of need", details.level_of_need))
+    if details.discussed_with:
+        rows.append(("Discussed with", details.discussed_with))
+    body: list[Json] = [heading(f"Details: {case_label(transfer, profile)}"), _facts(rows)]
+    body.append(text("Reason", weight="Bolder"))
+    body.append(text(details.reason))
+    if details.outstanding_needs:
+        body.append(text("Outstanding needs", weight="Bolder"))
+        body.append(text(details.outstanding_needs))
+    if consent.risk_reason:
+        body.append(text(f"Consent not sought because: {consent.risk_reason} (agreed by {consent.agreed_by})"))
+    items = profile.transfers.checklist(transfer.direction)
+    if items:
+        lines = []
+        for item in items:
+            mark = "gap" if item.key in transfer.gaps else ("done" if details.checklist.get(item.key) else "not ticked")
+            lines.append(f"- {item.label}: {mark}")
+        body.append(text("Readiness checklist", weight="Bolder"))
+        body.append(text("\n".join(lines)))
+    if transfer.wording:
+        body.append(text(f"“{transfer.wording}”", weight="Bolder"))
+    decision = transfer.decision
+    if decision.information_asked is not None:
+        body.append(text(f"Information asked for: {decision.information_asked.asked}"))
+    if decision.information_added is not None:
+        body.append(text(f"Information added: {decision.information_added.added}"))
+    if decision.decline is not None:
+        body.append(text(f"Decision reason: {decision.decline.reason}"))
+    body.append(text("Your view of these details is recorded.", subtle=True))
+    return card(body)
+
+
+def _facts(rows: list[tuple[str, str]]) -> Json:
+    return {"type": "FactSet", "facts": [{"title": t, "value": v} for t, v in rows]}
+
+
+def _allocation_inputs(transfer: Transfer, profile: PolicyProfile, suggested_worker: str) -> list[Json]:
+    teams = profile.transfers.to_services.get(transfer.direction, []) or [transfer.to_service]
+    return [
+        {
+            "type": "Input.ChoiceSet",
+            "id": "team",
+            "label": "Team",
+            "choices": [{"title": t, "value": t} for t in teams],
+            "value": transfer.to_service if transfer.to_service in teams else teams[0],
+            "isRequired": True,
+            "errorMessage": "Choose the team",
+        },
+        {
+            "type": "Input.Text",
+            "id": "worker",
+            "label": "Allocated worker (leave empty if not yet named)",
+            "maxLength": 80,
+            "value": suggested_worker,
+        },
+        {
+            "type": "Input.Toggle",
+            "id": "allocate_to_me",
+            "label": "Allocate to me",
+            "title": "I'll take it",
+            "valueOn": "true",
+            "valueOff": "false",
+            "value": "false",
+        },
+        {"type": "Input.Date", "id": "joint_visit_on", "label": "Planned joint visit"},
+    ]
+
+
+def _reason_inputs(profile: PolicyProfile) -> list[Json]:
+    return [
+        {
+            "type": "Input.ChoiceSet",
+            "id": "reason",
+            "label": "Reason",
+            "choices": [{"title": r, "value": r} for r in profile.transfers.decline_reasons],
+            "isRequired": True,
+            "errorMessage": "Choose a reason",
+        },
+        {"type": "Input.Text", "id": "note", "label": "Note (optional)", "maxLength": 300, "isMultiline": True},
+    ]
+
+
+def _note_input(label: str) -> Json:
+    return {
+        "type": "Input.Text",
+        "id": "note",
+        "label": label,
+        "maxLength": 1000,
+        "isMultiline": True,
+        "isRequired": True,
+        "errorMessage": "Say what is needed",
+    }
+
+
+def _gap_inputs(transfer: Transfer, profile: PolicyProfile) -> list[Json]:
+    ticked = transfer.details.checklist
+    return [
+        {
+            "type": "Input.Toggle",
+            "id": f"{GAP_PREFIX}{item.key}",
+            "label": item.label,
+            "title": "Missing",
+            "valueOn": "true",
+            "valueOff": "false",
+            "value": "false" if ticked.get(item.key) else "true",
+        }
+        for item in profile.transfers.checklist(transfer.direction)
+    ]
+
+
+def render_decision_form(
+    transfer: Transfer,
+    profile: PolicyProfile,
+    event: Event,
+    *,
+    suggested_worker: str = "",
+    note: str = "",
+) -> Json:
+    """The inputs the event's form needs (the event table says which), or a confirmation when it needs none."""
+    ids = {"record_id": transfer.id, "version": transfer.version, "event": event.value}
+    form = EVENTS[event].form
+    body: list[Json] = [heading(f"{BUTTON_TITLES[event]}: {transfer.case_reference}")]
+    if note:
+        body.append(text(note, weight="Bolder"))
+    if form is Form.ALLOCATION:
+        body += _allocation_inputs(transfer, profile, suggested_worker)
+    elif form is Form.REASON:
+        body += _reason_inputs(profile)
+    elif form is Form.INFORMATION_ASKED:
+        body.append(_note_input("What information is needed"))
+    elif form is Form.INFORMATION_ADDED:
+        body.append(_note_input("The information you've added"))
+    elif form is Form.GAPS:
+        body.append(text("Mark what is missing from the record. Acceptance waits until the gaps are fixed."))
+        body += _gap_inputs(transfer, profile)
+    else:
+        body.append(text(_CONFIRM_SENTENCES.get(event, "The request moves on for everyone on it.")))
+        verb = "transfer.act"
+        return card(body, [button(BUTTON_TITLES[event], verb, ids, style="positive")])
+    return card(body, [button(BUTTON_TITLES[event], "transfer.decide", ids, style="positive")])

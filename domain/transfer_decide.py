@@ -1,0 +1,306 @@
+"""One pure decision per transfer event: the move, the decision recorded and who is told, or a refusal.
+
+`decide(transfer, event, inputs, actor, relations, profile, now)` is the centre of the transfer code: a
+dialog loads the record and the facts about the actor, calls it, saves what it returns and queues the
+effects. The checks run in this order, so an outsider learns nothing about the request from the answer:
+the event applies to this request at all; the actor may raise it (a role and a relationship); nobody
+decides on their own request; the state allows it; the inputs are complete and from the profile's lists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.profiles import PolicyProfile
+from domain.roles import Person
+from domain.transfer_access import (
+    OWN_REQUEST_REFUSAL,
+    access_refusal,
+    granted,
+    not_applicable,
+    own_request,
+)
+from domain.transfer_events import EVENTS, Clock, EventRule, Form, Party, Relation
+from domain.transfer_machine import EVENT_TITLES, Event, IllegalTransition, Move, apply
+from domain.transfer_record import (
+    NAME_MAX,
+    Allocation,
+    Decisions,
+    Decline,
+    InformationAdded,
+    InformationAsked,
+    LastDecision,
+    Transfer,
+)
+from domain.transfers import REASON_MAX, decision_due
+from domain.working_days import WorkingCalendar, format_date
+
+
+# -- what the forms send ------------------------------------------------------------------------------------
+class _Input(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class NoInput(_Input):
+    """A button that needs nothing filled in."""
+
+
+class AllocationInput(_Input):
+    team: str = Field(max_length=NAME_MAX)
+    worker_name: str = Field("", max_length=NAME_MAX)
+    allocate_to_me: bool = False
+    joint_visit_on: date | None = None
+
+
+class ReasonInput(_Input):
+    reason: str = Field(max_length=300)
+    note: str = Field("", max_length=300)
+
+
+class NoteInput(_Input):
+    """What information is needed, or what the requester added."""
+
+    note: str = Field(max_length=REASON_MAX)
+
+
+class GapsInput(_Input):
+    gaps: tuple[str, ...] = Field((), max_length=40)
+
+
+Inputs = NoInput | AllocationInput | ReasonInput | NoteInput | GapsInput
+
+FORM_INPUTS: dict[Form, type[_Input]] = {
+    Form.CONFIRM: NoInput,
+    Form.ALLOCATION: AllocationInput,
+    Form.REASON: ReasonInput,
+    Form.INFORMATION_ASKED: NoteInput,
+    Form.INFORMATION_ADDED: NoteInput,
+    Form.GAPS: GapsInput,
+}
+
+
+# -- what comes back ----------------------------------------------------------------------------------------
+class RefusalKind(StrEnum):
+    NOT_APPLICABLE = "not_applicable"
+    ACCESS = "access"
+    OWN_REQUEST = "own_request"
+    STATE = "state"
+    INPUT = "input"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    kind: RefusalKind
+    reason: str
+
+    @property
+    def audited(self) -> bool:
+        """A person trying what they may not, or what the request is past, leaves a trace; a typo does not."""
+        return self.kind is not RefusalKind.INPUT
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A personal-chat notice: the reference and what happened, never the family's circumstances."""
+
+    party: Party
+    object_id: str
+    headline: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Decided:
+    move: Move
+    decision: Decisions
+    gaps: tuple[str, ...]
+    gaps_due_at: datetime | None
+    decision_due_at: datetime | None
+    accepted_at: datetime | None
+    notices: tuple[Notice, ...] = ()
+    # Dorset: every child has a named practitioner at all times, so an unnamed allocation nudges the managers.
+    nudge_unnamed: bool = False
+    changed: tuple[str, ...] = field(default_factory=tuple)
+
+
+def decide(
+    transfer: Transfer,
+    event: Event,
+    inputs: Inputs,
+    actor: Person,
+    relations: frozenset[Relation],
+    profile: PolicyProfile,
+    now: datetime,
+) -> Decided | Refusal:
+    """The move `event` makes on `transfer` for `actor`, or why not (see the module docstring for the order)."""
+    rule = EVENTS[event]
+    move = admissible(transfer, event, actor, relations, profile)
+    if isinstance(move, Refusal):
+        return move
+    if not isinstance(inputs, FORM_INPUTS[rule.form]):
+        return Refusal(RefusalKind.INPUT, "The card sent something I can't read.")
+    calendar = WorkingCalendar.from_profile(profile.working)
+    decision = _decision(transfer, rule, inputs, actor, profile, calendar, now)
+    if isinstance(decision, Refusal):
+        return decision
+    return _decided(transfer, rule, move, decision, inputs, actor, profile, calendar, now)
+
+
+def admissible(
+    transfer: Transfer, event: Event, actor: Person, relations: frozenset[Relation], profile: PolicyProfile
+) -> Move | Refusal:
+    """Everything `decide` checks before the inputs: whether this person may raise this event here, now."""
+    rule = EVENTS[event]
+    why = not_applicable(rule, transfer, profile)
+    if why is not None:
+        return Refusal(RefusalKind.NOT_APPLICABLE, why)
+    if not granted(rule, actor, relations, transfer):
+        return Refusal(RefusalKind.ACCESS, access_refusal(rule, transfer, profile))
+    if own_request(rule, actor, relations):
+        return Refusal(RefusalKind.OWN_REQUEST, OWN_REQUEST_REFUSAL)
+    try:
+        return apply(transfer.state, rule.event, paused_from=transfer.paused_from)
+    except IllegalTransition as exc:
+        return Refusal(RefusalKind.STATE, exc.reason)
+
+
+def _decision(
+    transfer: Transfer,
+    rule: EventRule,
+    inputs: Inputs,
+    actor: Person,
+    profile: PolicyProfile,
+    calendar: WorkingCalendar,
+    now: datetime,
+) -> Decisions | Refusal:
+    """The decisions as they stand after this event, or what is wrong with the inputs."""
+    problems: list[str] = []
+    changes: dict[str, object] = {}
+    if isinstance(inputs, AllocationInput):
+        teams = profile.transfers.to_services.get(transfer.direction, []) or [transfer.to_service]
+        if inputs.team not in teams:
+            problems.append("Choose the team from the list.")
+        if inputs.joint_visit_on is not None and inputs.joint_visit_on < calendar.local_date(now):
+            problems.append("The joint visit can't be planned in the past.")
+        name, object_id = inputs.worker_name, ""
+        previous = transfer.decision.previous_worker
+        if inputs.allocate_to_me:
+            name, object_id = actor.name, actor.object_id
+        elif previous is not None and name and name == previous.name:
+            object_id = previous.object_id
+        changes["allocation"] = Allocation(
+            team=inputs.team,
+            worker_name=name[:NAME_MAX],
+            worker_object_id=object_id,
+            joint_visit_on=inputs.joint_visit_on,
+        )
+    elif isinstance(inputs, ReasonInput):
+        if inputs.reason not in profile.transfers.decline_reasons:
+            problems.append("Choose a reason from the list.")
+        changes["decline"] = Decline(reason=inputs.reason, note=inputs.note)
+    elif isinstance(inputs, NoteInput):
+        if len(inputs.note) < 3:
+            problems.append("Say what you've added." if rule.form is Form.INFORMATION_ADDED else "Say what is needed.")
+        if rule.form is Form.INFORMATION_ADDED:
+            changes["information_added"] = InformationAdded(added=inputs.note)
+        else:
+            changes["information_asked"] = InformationAsked(asked=inputs.note)
+    elif isinstance(inputs, GapsInput):
+        known = {item.key for item in profile.transfers.checklist(transfer.direction)}
+        if not inputs.gaps:
+            problems.append("Mark at least one gap, or accept the request instead.")
+        if set(inputs.gaps) - known:
+            problems.append("Some marked items are not on this checklist.")
+    if problems:
+        return Refusal(RefusalKind.INPUT, " ".join(problems))
+    changes["last"] = LastDecision(event=rule.event, by_name=actor.name[:NAME_MAX], by_object_id=actor.object_id)
+    return transfer.decision.model_copy(update=changes)
+
+
+def _decided(
+    transfer: Transfer,
+    rule: EventRule,
+    move: Move,
+    decision: Decisions,
+    inputs: Inputs,
+    actor: Person,
+    profile: PolicyProfile,
+    calendar: WorkingCalendar,
+    now: datetime,
+) -> Decided:
+    gaps = transfer.gaps
+    if isinstance(inputs, GapsInput):
+        gaps = tuple(sorted(set(inputs.gaps)))
+    elif Clock.READINESS_GAPS in rule.stops:
+        gaps = ()
+    gaps_due = transfer.gaps_due_at
+    if Clock.READINESS_GAPS in rule.starts:
+        days = profile.transfers.gap_fix_working_days
+        gaps_due = calendar.due_at(calendar.working_days_after(calendar.local_date(now), days)) if days else None
+    elif Clock.READINESS_GAPS in rule.stops:
+        gaps_due = None
+    decision_due_at = transfer.decision_due_at
+    if Clock.FRONT_DOOR_DECISION in rule.starts:
+        decision_due_at = decision_due(transfer.details, profile, calendar, now)
+    elif Clock.FRONT_DOOR_DECISION in rule.stops:
+        decision_due_at = None
+    after = _with(transfer, move, decision, gaps)
+    before_fields = transfer.decision.model_dump()
+    changed = tuple(k for k, v in decision.model_dump().items() if before_fields.get(k) != v and k != "last")
+    allocation = decision.allocation
+    return Decided(
+        move=move,
+        decision=decision,
+        gaps=gaps,
+        gaps_due_at=gaps_due,
+        decision_due_at=decision_due_at,
+        accepted_at=now if rule.allocates else transfer.accepted_at,
+        notices=_notices(after, rule, actor),
+        nudge_unnamed=rule.allocates
+        and profile.transfers.named_worker_nudge
+        and not (allocation and allocation.worker_name),
+        changed=changed,
+    )
+
+
+def _with(transfer: Transfer, move: Move, decision: Decisions, gaps: tuple[str, ...]) -> Transfer:
+    return replace(transfer, state=move.target, paused_from=move.paused_from, decision=decision, gaps=gaps)
+
+
+def _sentence(words: str) -> str:
+    """Words ending with a full stop, once (a name of initials ends with one already: "By E.C.")."""
+    return words if words.endswith(".") else words + "."
+
+
+def _notices(after: Transfer, rule: EventRule, actor: Person) -> tuple[Notice, ...]:
+    found: list[Notice] = []
+    event = rule.event
+    allocation = after.decision.allocation
+    reference = after.case_reference
+    if Party.REQUESTER in rule.tells and actor.object_id != after.requester_object_id:
+        lines = [_sentence(f"By {actor.name or 'the receiving side'}")]
+        decline = after.decision.decline
+        if decline is not None and not rule.allocates and rule.form is Form.REASON:
+            lines.append(f"Reason: {decline.reason}")
+        if allocation is not None and rule.allocates and allocation.worker_name:
+            lines.append(_sentence(f"Allocated to {allocation.worker_name}"))
+        if rule.form is Form.INFORMATION_ASKED:
+            lines.append("Open the request to see what is asked, then resubmit it.")
+        headline = f"{EVENT_TITLES[event]}: {reference}"
+        found.append(Notice(Party.REQUESTER, after.requester_object_id, headline, tuple(lines)))
+    worker = allocation.worker_object_id if allocation else ""
+    if Party.ALLOCATED_WORKER in rule.tells and worker:
+        # Also when they allocated it to themselves: their personal chat keeps a way back to the case.
+        if rule.allocates:
+            lines = [_sentence(f"Requested by {after.requester_name or 'a colleague'}")]
+            if allocation is not None and allocation.joint_visit_on is not None:
+                lines.append(f"Joint visit planned for {format_date(allocation.joint_visit_on)}.")
+            found.append(Notice(Party.ALLOCATED_WORKER, worker, "A case is allocated to you", tuple(lines)))
+        elif worker != actor.object_id:
+            lines = [_sentence(f"{EVENT_TITLES[event]} by {actor.name or 'a colleague'}")]
+            found.append(Notice(Party.ALLOCATED_WORKER, worker, f"{EVENT_TITLES[event]}: {reference}", tuple(lines)))
+    return tuple(found)

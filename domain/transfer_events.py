@@ -1,0 +1,365 @@
+"""What each transfer event means, in one table beside the transitions: who may raise it, its form, its effects.
+
+Access is a role **and** a relationship to this case (DESIGN.md, "Who may see and act on a case"). Each
+event names the (relationship, roles) pairs that may raise it; `decides` events are never raised by the
+requester (separation of duties); `allocates` events name the receiving team and worker; `tells` says who
+hears of it; `starts` and `stops` say which clocks it touches (the deadlines engine reads them). Cards,
+dialogs and effects read this table; nothing else keeps a list of events.
+
+The receiving side is the people on the roster of the channel the request was sent to who hold a role that
+decides this direction (`deciding_roles`): the front door decides step ups only, the early help coordinators
+step downs, the receiving managers or coordinators a step across or co-work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from domain.directions import Direction
+from domain.roles import Role
+from domain.transfer_machine import Event
+
+
+class Relation(StrEnum):
+    """How a person stands to one case."""
+
+    REQUESTER = "requester"
+    REQUESTERS_MANAGER = "requesters_manager"
+    RECEIVING_SIDE = "receiving_side"
+    ALLOCATED_WORKER = "allocated_worker"
+    ALLOCATED_WORKERS_MANAGER = "allocated_workers_manager"
+    PREVIOUS_WORKER = "previous_worker"
+    CHAIR = "chair"
+    ESCALATION = "escalation"
+
+
+class Form(StrEnum):
+    """What the person fills in before the event happens."""
+
+    CONFIRM = "confirm"  # nothing to fill in; the button asks once more where the card says so
+    ALLOCATION = "allocation"
+    REASON = "reason"
+    INFORMATION_ASKED = "information_asked"
+    INFORMATION_ADDED = "information_added"
+    GAPS = "gaps"
+
+
+class Party(StrEnum):
+    """Who hears of an event, beyond the card updated for everyone in its channel."""
+
+    REQUESTER = "requester"
+    ALLOCATED_WORKER = "allocated_worker"
+
+
+class Clock(StrEnum):
+    """The deadlines an event starts or stops; the profile says how long each is, if it has it at all."""
+
+    FRONT_DOOR_DECISION = "front_door_decision"  # Rochdale 24 hours, York 1 working day
+    READINESS_GAPS = "readiness_gaps"  # Rochdale: gaps fixed within 3 working days
+    JOINT_VISIT = "joint_visit"  # Dorset, Cheshire East, York: within 5 working days
+    WHOLE_TRANSFER = "whole_transfer"  # Redcar: the whole step down within 28 days of the decision
+
+
+@dataclass(frozen=True)
+class Grant:
+    """People in `relation` to the case who hold one of `roles` may raise the event."""
+
+    relation: Relation
+    roles: frozenset[Role]
+
+
+@dataclass(frozen=True)
+class EventRule:
+    event: Event
+    form: Form
+    grants: tuple[Grant, ...]
+    decides: bool = False
+    allocates: bool = False
+    # The directions it applies to; None: every direction.
+    directions: frozenset[Direction] | None = None
+    # A meeting's outcome: only for a request that is on a meeting (see transfer_access.on_meeting).
+    meeting_outcome: bool = False
+    # The receiving side's own accept or decline, withheld where the profile's meeting decides (not step ups).
+    withheld_where_meeting_decides: bool = False
+    tells: frozenset[Party] = frozenset()
+    starts: frozenset[Clock] = frozenset()
+    stops: frozenset[Clock] = frozenset()
+
+
+ASKERS = frozenset(
+    {
+        Role.SOCIAL_WORKER,
+        Role.ASSESSMENT_SOCIAL_WORKER,
+        Role.EARLY_HELP_WORKER,
+        Role.TEAM_MANAGER,
+        Role.EARLY_HELP_TEAM_MANAGER,
+    }
+)
+LINE_MANAGERS = frozenset({Role.TEAM_MANAGER, Role.EARLY_HELP_TEAM_MANAGER, Role.HEAD_OF_SERVICE})
+DECIDERS = frozenset({Role.COORDINATOR, Role.FRONT_DOOR, Role.TEAM_MANAGER, Role.EARLY_HELP_TEAM_MANAGER})
+CHAIRS = frozenset({Role.MEETING_CHAIR})
+# Whoever holds any role but the administrator's: the administrator configures the bot and sees no case.
+CASE_ROLES = frozenset(Role) - {Role.ADMINISTRATOR}
+# Roles a profile may escalate to (Rochdale: the head of service).
+ESCALATION_ROLES = frozenset({Role.HEAD_OF_SERVICE, Role.TEAM_MANAGER, Role.EARLY_HELP_TEAM_MANAGER})
+
+_STEP_UP = frozenset({Direction.STEP_UP})
+
+DECIDING_ROLES: dict[Direction, frozenset[Role]] = {
+    Direction.STEP_DOWN_EARLY_HELP: frozenset({Role.COORDINATOR, Role.EARLY_HELP_TEAM_MANAGER}),
+    Direction.STEP_DOWN_UNIVERSAL: frozenset({Role.COORDINATOR, Role.EARLY_HELP_TEAM_MANAGER}),
+    Direction.STEP_UP: frozenset({Role.FRONT_DOOR}),
+    Direction.STEP_ACROSS: frozenset({Role.COORDINATOR, Role.TEAM_MANAGER, Role.EARLY_HELP_TEAM_MANAGER}),
+    Direction.CO_WORK: frozenset({Role.COORDINATOR, Role.TEAM_MANAGER, Role.EARLY_HELP_TEAM_MANAGER}),
+}
+
+# The directions each role asks for (a profile may offer fewer): social workers and their managers step
+# down, across or co-work; the Assessment Team steps down; early help workers and their managers step up.
+DIRECTIONS_BY_ROLE: dict[Role, tuple[Direction, ...]] = {
+    Role.SOCIAL_WORKER: (
+        Direction.STEP_DOWN_EARLY_HELP,
+        Direction.STEP_DOWN_UNIVERSAL,
+        Direction.STEP_ACROSS,
+        Direction.CO_WORK,
+    ),
+    Role.TEAM_MANAGER: (
+        Direction.STEP_DOWN_EARLY_HELP,
+        Direction.STEP_DOWN_UNIVERSAL,
+        Direction.STEP_ACROSS,
+        Direction.CO_WORK,
+    ),
+    Role.ASSESSMENT_SOCIAL_WORKER: (Direction.STEP_DOWN_EARLY_HELP, Direction.STEP_DOWN_UNIVERSAL),
+    Role.EARLY_HELP_WORKER: (Direction.STEP_UP,),
+    Role.EARLY_HELP_TEAM_MANAGER: (Direction.STEP_UP,),
+}
+
+
+def deciding_roles(direction: Direction) -> frozenset[Role]:
+    """The roles of the receiving side that decide a request in this direction (the front door: step ups)."""
+    return DECIDING_ROLES[direction]
+
+
+_REQUESTER_SIDE = (
+    Grant(Relation.REQUESTER, ASKERS),
+    Grant(Relation.REQUESTERS_MANAGER, LINE_MANAGERS),
+)
+_RECEIVING = Grant(Relation.RECEIVING_SIDE, DECIDERS)
+_FRONT_DOOR = Grant(Relation.RECEIVING_SIDE, frozenset({Role.FRONT_DOOR}))
+_CHAIR = Grant(Relation.CHAIR, CHAIRS)
+_ESCALATION = Grant(Relation.ESCALATION, ESCALATION_ROLES)
+_HOLDERS = (
+    Grant(Relation.ALLOCATED_WORKER, CASE_ROLES),
+    Grant(Relation.ALLOCATED_WORKERS_MANAGER, LINE_MANAGERS),
+)
+_EITHER_SIDE = (*_REQUESTER_SIDE, _RECEIVING, *_HOLDERS)
+_ANYONE_ON_THE_CASE = (*_EITHER_SIDE, _CHAIR)
+
+_DECISION_CLOCKS = frozenset({Clock.FRONT_DOOR_DECISION, Clock.READINESS_GAPS})
+_ENDING = frozenset({Clock.FRONT_DOOR_DECISION, Clock.READINESS_GAPS, Clock.JOINT_VISIT, Clock.WHOLE_TRANSFER})
+_TELL_REQUESTER = frozenset({Party.REQUESTER})
+_TELL_BOTH = frozenset({Party.REQUESTER, Party.ALLOCATED_WORKER})
+
+
+def _rule(
+    event: Event,
+    form: Form,
+    *grants: Grant,
+    decides: bool = False,
+    allocates: bool = False,
+    directions: frozenset[Direction] | None = None,
+    meeting_outcome: bool = False,
+    withheld_where_meeting_decides: bool = False,
+    tells: frozenset[Party] = frozenset(),
+    starts: frozenset[Clock] = frozenset(),
+    stops: frozenset[Clock] = frozenset(),
+) -> EventRule:
+    return EventRule(
+        event=event,
+        form=form,
+        grants=grants,
+        decides=decides,
+        allocates=allocates,
+        directions=directions,
+        meeting_outcome=meeting_outcome,
+        withheld_where_meeting_decides=withheld_where_meeting_decides,
+        tells=tells,
+        starts=starts,
+        stops=stops,
+    )
+
+
+EVENTS: dict[Event, EventRule] = {
+    rule.event: rule
+    for rule in (
+        _rule(
+            Event.SUBMIT,
+            Form.CONFIRM,
+            Grant(Relation.REQUESTER, ASKERS),
+            starts=frozenset({Clock.FRONT_DOOR_DECISION, Clock.WHOLE_TRANSFER}),
+        ),
+        _rule(Event.SCHEDULE, Form.CONFIRM, _RECEIVING, _CHAIR, tells=_TELL_REQUESTER),
+        _rule(
+            Event.MARK_GAPS,
+            Form.GAPS,
+            _RECEIVING,
+            decides=True,
+            tells=_TELL_REQUESTER,
+            starts=frozenset({Clock.READINESS_GAPS}),
+        ),
+        _rule(
+            Event.RESOLVE_GAPS,
+            Form.CONFIRM,
+            _RECEIVING,
+            _ESCALATION,
+            decides=True,
+            tells=_TELL_REQUESTER,
+            stops=frozenset({Clock.READINESS_GAPS}),
+        ),
+        _rule(
+            Event.ACCEPT,
+            Form.ALLOCATION,
+            _RECEIVING,
+            decides=True,
+            allocates=True,
+            withheld_where_meeting_decides=True,
+            tells=_TELL_BOTH,
+            starts=frozenset({Clock.JOINT_VISIT}),
+            stops=_DECISION_CLOCKS,
+        ),
+        _rule(
+            Event.THRESHOLD_MET,
+            Form.ALLOCATION,
+            _FRONT_DOOR,
+            decides=True,
+            allocates=True,
+            directions=_STEP_UP,
+            tells=_TELL_BOTH,
+            starts=frozenset({Clock.JOINT_VISIT}),
+            stops=_DECISION_CLOCKS,
+        ),
+        _rule(
+            Event.OUTCOME_AGREED,
+            Form.ALLOCATION,
+            _CHAIR,
+            decides=True,
+            allocates=True,
+            meeting_outcome=True,
+            tells=_TELL_BOTH,
+            starts=frozenset({Clock.JOINT_VISIT}),
+            stops=_DECISION_CLOCKS,
+        ),
+        _rule(
+            Event.DECLINE,
+            Form.REASON,
+            _RECEIVING,
+            decides=True,
+            withheld_where_meeting_decides=True,
+            tells=_TELL_REQUESTER,
+            stops=_ENDING,
+        ),
+        _rule(
+            Event.ROUTE_TO_EARLY_HELP,
+            Form.REASON,
+            _FRONT_DOOR,
+            decides=True,
+            directions=_STEP_UP,
+            tells=_TELL_REQUESTER,
+            stops=_ENDING,
+        ),
+        _rule(
+            Event.NO_FURTHER_ACTION,
+            Form.REASON,
+            _FRONT_DOOR,
+            decides=True,
+            directions=_STEP_UP,
+            tells=_TELL_REQUESTER,
+            stops=_ENDING,
+        ),
+        _rule(
+            Event.OUTCOME_NOT_AGREED,
+            Form.REASON,
+            _CHAIR,
+            decides=True,
+            meeting_outcome=True,
+            tells=_TELL_REQUESTER,
+            stops=_ENDING,
+        ),
+        _rule(
+            Event.OUTCOME_DEFERRED,
+            Form.CONFIRM,
+            _CHAIR,
+            decides=True,
+            meeting_outcome=True,
+            tells=_TELL_REQUESTER,
+        ),
+        _rule(
+            Event.ASK_FOR_INFORMATION,
+            Form.INFORMATION_ASKED,
+            _RECEIVING,
+            decides=True,
+            tells=_TELL_REQUESTER,
+            stops=_DECISION_CLOCKS,
+        ),
+        _rule(
+            Event.MORE_INFORMATION_NEEDED,
+            Form.INFORMATION_ASKED,
+            _CHAIR,
+            decides=True,
+            meeting_outcome=True,
+            tells=_TELL_REQUESTER,
+            stops=_DECISION_CLOCKS,
+        ),
+        _rule(
+            Event.RESUBMIT,
+            Form.INFORMATION_ADDED,
+            *_REQUESTER_SIDE,
+            starts=frozenset({Clock.FRONT_DOOR_DECISION}),
+        ),
+        _rule(Event.START_CO_WORKING, Form.CONFIRM, *_EITHER_SIDE),
+        _rule(Event.RECORD_JOINT_VISIT, Form.CONFIRM, *_EITHER_SIDE, stops=frozenset({Clock.JOINT_VISIT})),
+        _rule(
+            Event.COMPLETE_TRANSFER,
+            Form.CONFIRM,
+            _RECEIVING,
+            Grant(Relation.ALLOCATED_WORKERS_MANAGER, LINE_MANAGERS),
+            tells=_TELL_REQUESTER,
+            stops=frozenset({Clock.WHOLE_TRANSFER}),
+        ),
+        _rule(
+            Event.CLOSE,
+            Form.CONFIRM,
+            _RECEIVING,
+            Grant(Relation.ALLOCATED_WORKERS_MANAGER, LINE_MANAGERS),
+        ),
+        _rule(Event.WITHDRAW_CONSENT, Form.CONFIRM, *_ANYONE_ON_THE_CASE),
+        _rule(Event.GIVE_CONSENT_AGAIN, Form.CONFIRM, *_ANYONE_ON_THE_CASE),
+        _rule(Event.WITHDRAW, Form.CONFIRM, *_REQUESTER_SIDE, tells=frozenset({Party.ALLOCATED_WORKER}), stops=_ENDING),
+    )
+}
+
+# The order buttons appear in: the usual next step first, the ending ones last.
+BUTTON_ORDER: tuple[Event, ...] = (
+    Event.ACCEPT,
+    Event.THRESHOLD_MET,
+    Event.OUTCOME_AGREED,
+    Event.RESUBMIT,
+    Event.RECORD_JOINT_VISIT,
+    Event.START_CO_WORKING,
+    Event.COMPLETE_TRANSFER,
+    Event.CLOSE,
+    Event.SCHEDULE,
+    Event.MARK_GAPS,
+    Event.RESOLVE_GAPS,
+    Event.ASK_FOR_INFORMATION,
+    Event.MORE_INFORMATION_NEEDED,
+    Event.OUTCOME_DEFERRED,
+    Event.ROUTE_TO_EARLY_HELP,
+    Event.DECLINE,
+    Event.OUTCOME_NOT_AGREED,
+    Event.NO_FURTHER_ACTION,
+    Event.GIVE_CONSENT_AGAIN,
+    Event.WITHDRAW_CONSENT,
+    Event.WITHDRAW,
+    Event.SUBMIT,
+)
