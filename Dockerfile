@@ -39,7 +39,11 @@ COPY domain/ domain/
 COPY storage/ storage/
 COPY profiles/ profiles/
 COPY manifest/ manifest/
-RUN mkdir -p /app/data && chown stepbot:stepbot /app/data
+# The marker file makes local mode refuse to start (bot/settings.py): a container is never run
+# unauthenticated, whatever its environment says. It belongs to root, so the service cannot remove it.
+RUN mkdir -p /app/data /etc/stepbot \
+    && chown stepbot:stepbot /app/data \
+    && echo "the stepbot image: local mode is refused here" > /etc/stepbot/container-image
 
 # PYTHONPATH puts /app ahead of site-packages: the code finds profiles/ and manifest/ next to itself.
 ENV PATH=/opt/venv/bin:$PATH \

@@ -8,7 +8,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -37,6 +37,7 @@ from bot.outbox_worker import OutboxWorker
 from bot.roles import RoleDirectory
 from bot.settings import Settings
 from dialogs.catalogue import build_router
+from dialogs.housekeeping import Housekeeping, Retention
 from dialogs.ports import ClinicCalendar, LineManagers
 from dialogs.turn import Services
 from domain.profiles import PolicyProfile
@@ -99,18 +100,40 @@ def _bad_request(reason: str) -> web.Response:
     return web.json_response({"error": reason}, status=400)
 
 
-async def _read_activity(request: web.Request) -> Activity | web.Response:
+# An activity is a few levels deep; a body nested deeper than this is not one (and would exhaust recursion).
+MAX_DEPTH = 32
+
+
+def _too_deep(body: Any, limit: int = MAX_DEPTH) -> bool:
+    stack = [(body, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return False
+
+
+def _check_request(request: web.Request) -> web.Response | None:
     if request.content_type != "application/json":
         return _bad_request("Content-Type must be application/json")
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         return web.json_response({"error": "body too large"}, status=413)
-    raw = await request.read()
+    return None
+
+
+def _parse_activity(raw: bytes) -> Activity | web.Response:
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return _bad_request("body is not JSON")
     if not isinstance(body, dict):
         return _bad_request("body is not an activity")
+    if _too_deep(body):
+        return _bad_request("body is nested too deeply to be an activity")
     conversation = body.get("conversation")
     if not isinstance(conversation, dict) or not conversation.get("id"):
         return _bad_request("activity has no conversation")
@@ -128,18 +151,28 @@ async def _read_activity(request: web.Request) -> Activity | web.Response:
 async def messages(request: web.Request) -> web.StreamResponse:
     runtime = request.app[RUNTIME]
     settings = runtime.settings
-    read = await _read_activity(request)
+    refused = _check_request(request)
+    if refused is not None:
+        return refused
+    raw = await request.read()
+    # The token first: without one, nobody gets the bot to parse a body.
+    caller = None
+    if runtime.validator is not None:
+        try:
+            caller = await runtime.validator.authenticate(request.headers.get("Authorization"))
+        except AuthError as exc:
+            log.info("refused a request: %s", exc)
+            return web.json_response({"error": "unauthorized"}, status=401)
+    read = _parse_activity(raw)
     if isinstance(read, web.Response):
         return read
     activity = read
 
     claims: dict[str, Any] = {}
-    if runtime.validator is not None:
+    if runtime.validator is not None and caller is not None:
         try:
-            caller = await runtime.validator.validate(
-                request.headers.get("Authorization"),
-                channel_id=activity.channel_id or "",
-                service_url=activity.service_url,
+            runtime.validator.check_activity(
+                caller, channel_id=activity.channel_id or "", service_url=activity.service_url
             )
         except AuthError as exc:
             log.info("refused a request: %s", exc)
@@ -254,7 +287,8 @@ def create_app(
         engine = create_engine(settings.database_url)
         uow = UnitOfWorkFactory(session_factory(engine))
         graph = GraphClient(settings, http) if settings.graph_enabled else None
-        roles = RoleDirectory(settings, graph)
+        # The app's clock ages cached group memberships, so how long they are served is testable.
+        roles = RoleDirectory(settings, graph, clock=lambda: clock().timestamp())
         router = build_router()
         calendar = GraphClinicCalendar(graph, settings.clinic_mailbox) if graph and settings.clinic_mailbox else None
         services = build_services(
@@ -283,6 +317,19 @@ def create_app(
             scheduler = AsyncIOScheduler(timezone=settings.time_zone)
             scheduler.add_job(
                 worker.tick, "interval", seconds=settings.outbox_tick_seconds, max_instances=1, coalesce=True
+            )
+            retention = Retention(
+                processed_actions=timedelta(days=settings.processed_actions_retention_days),
+                sent_outbox=timedelta(days=settings.sent_outbox_retention_days),
+            )
+            # Every replica purges: each delete is "older than", so a second one finds less to do.
+            scheduler.add_job(
+                Housekeeping(uow, clock, retention).tick,
+                "interval",
+                seconds=settings.purge_interval_seconds,
+                max_instances=1,
+                coalesce=True,
+                id="purge",
             )
             scheduler.start()
         app[RUNTIME] = Runtime(

@@ -33,6 +33,8 @@ class SigningKey:
 @dataclass(frozen=True)
 class VerifiedCaller:
     claims: dict[str, Any]
+    # The channels the signing key is endorsed for (None: the key carries no endorsements).
+    endorsements: frozenset[str] | None = None
 
 
 class SigningKeyCache:
@@ -116,6 +118,23 @@ class BotFrameworkTokenValidator:
         self._keys = keys
 
     async def validate(self, auth_header: str | None, *, channel_id: str, service_url: str) -> VerifiedCaller:
+        caller = await self.authenticate(auth_header)
+        self.check_activity(caller, channel_id=channel_id, service_url=service_url)
+        return caller
+
+    def check_activity(self, caller: VerifiedCaller, *, channel_id: str, service_url: str) -> None:
+        """The token's facts against the activity's: its key endorsed for the channel, the same serviceUrl."""
+        if caller.endorsements is not None and channel_id not in caller.endorsements:
+            raise AuthError("signing key not endorsed for this channel")
+        claimed_url = caller.claims.get("serviceurl") or caller.claims.get("serviceUrl")
+        if not claimed_url or str(claimed_url).rstrip("/") != service_url.rstrip("/"):
+            raise AuthError("serviceUrl does not match the token")
+
+    async def authenticate(self, auth_header: str | None) -> VerifiedCaller:
+        """The token on its own: signed by a Bot Framework key, for this bot, not expired.
+
+        Run before the body is parsed, so nobody without a token can make the bot parse a large body.
+        """
         if not auth_header:
             raise AuthError("no Authorization header")
         scheme, _, token = auth_header.partition(" ")
@@ -134,8 +153,6 @@ class BotFrameworkTokenValidator:
         signing_key = await self._keys.get(kid)
         if signing_key is None:
             raise AuthError("unknown signing key")
-        if signing_key.endorsements is not None and channel_id not in signing_key.endorsements:
-            raise AuthError("signing key not endorsed for this channel")
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -148,7 +165,4 @@ class BotFrameworkTokenValidator:
             )
         except jwt.PyJWTError as exc:
             raise AuthError(f"token rejected: {type(exc).__name__}") from exc
-        claimed_url = claims.get("serviceurl") or claims.get("serviceUrl")
-        if not claimed_url or claimed_url.rstrip("/") != service_url.rstrip("/"):
-            raise AuthError("serviceUrl does not match the token")
-        return VerifiedCaller(claims)
+        return VerifiedCaller(claims, signing_key.endorsements)

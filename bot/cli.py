@@ -1,4 +1,4 @@
-"""The `stepbot` console: serve, migrate, check-config, package."""
+"""The `stepbot` console: serve, migrate, grant, check-config, package."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
@@ -15,6 +16,9 @@ from bot.profile_files import ProfileError, load_profile
 from bot.settings import Settings
 
 SECRET_FIELDS = {"app_password"}
+# A Teams join link lets whoever holds it into the meeting: only its host is shown.
+BEARER_URL_FIELDS = {"clinic_join_url"}
+HIDDEN = "***"
 
 
 def _settings() -> Settings:
@@ -31,11 +35,38 @@ def _settings() -> Settings:
         raise SystemExit(2) from exc
 
 
+def mask_url(text: str) -> str:
+    """The URL without what could let someone in: a password in its userinfo, its query values, its fragment."""
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # e.g. an unclosed IPv6 bracket: nothing in it is shown
+        return "(set, hidden: not a valid URL)"
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    netloc = parts.netloc
+    if at:
+        user, colon, _password = userinfo.partition(":")
+        netloc = f"{user}:{HIDDEN}@{hostport}" if colon else f"{user}@{hostport}"
+    # A piece without "=" may be a bare token: hidden whole.
+    pieces = [piece.partition("=") for piece in parts.query.split("&") if piece]
+    query = "&".join(f"{key}={HIDDEN}" if equals else HIDDEN for key, equals, _ in pieces)
+    # Put together by hand: urlunsplit drops the "//" of a URL with no host (sqlite:///file.db).
+    masked = f"{parts.scheme}://{netloc}{parts.path}"
+    return masked + (f"?{query}" if query else "") + (f"#{HIDDEN}" if parts.fragment else "")
+
+
 def _mask(name: str, value: object) -> str:
     text = str(value)
     if name in SECRET_FIELDS or "password" in name or "secret" in name:
         return "(set, hidden)" if text else "(missing)"
-    return text if text not in ("", "[]", "{}") else "(not set)"
+    if text in ("", "[]", "{}"):
+        return "(not set)"
+    if name in BEARER_URL_FIELDS:
+        try:
+            host = urlsplit(text).hostname if "://" in text else None
+        except ValueError:
+            host = None
+        return f"(set, hidden: a link to {host})" if host else "(set, hidden)"
+    return mask_url(text) if "://" in text else text
 
 
 def check_config(settings: Settings) -> int:
@@ -56,8 +87,13 @@ def check_config(settings: Settings) -> int:
         print(f"would not start: {problem}")
         status = 1
     else:
-        mode = "LOCAL MODE (unauthenticated, loopback only)" if not settings.has_credentials else "authenticated"
+        mode = "LOCAL MODE (unauthenticated, loopback only)" if settings.local_mode else "authenticated"
         print(f"would start: {mode} on {settings.host}:{settings.port}")
+        if settings.local_mode:
+            print(
+                "warning: local mode gives everyone without a configured role every role, and lets every "
+                "tenant in when STEPBOT_ALLOWED_TENANTS is empty: for development on this machine only"
+            )
     if not settings.allowed_tenants and not settings.local_mode:
         print("warning: STEPBOT_ALLOWED_TENANTS is empty: every tenant is refused")
     return status
@@ -104,6 +140,31 @@ def migrate(settings: Settings) -> int:
     return 0
 
 
+def grant(settings: Settings, app_role: str) -> int:
+    """Run as the migration role, after each `stepbot migrate`: the application role's least privileges."""
+    import asyncio
+
+    from sqlalchemy.exc import DBAPIError
+
+    from storage.privileges import GrantRefused, grant_application_role
+
+    try:
+        statements = asyncio.run(grant_application_role(settings.database_url, app_role))
+    except GrantRefused as exc:
+        print(f"cannot grant: {exc}", file=sys.stderr)
+        return 2
+    except DBAPIError as exc:
+        print(
+            f"cannot grant: {exc.orig}: DATABASE_URL must name the role that ran `stepbot migrate`",
+            file=sys.stderr,
+        )
+        return 2
+    for statement in statements:
+        print(f"{statement};")
+    print(f"{app_role} may read and add to the audit trail, and use the other tables; it owns nothing")
+    return 0
+
+
 def package(app_id: str, output: str) -> int:
     """Needs only the app id (from --app-id or MICROSOFT_APP_ID), not the whole configuration."""
     from bot.package import build_package
@@ -122,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="start the bot")
     sub.add_parser("migrate", help="apply database migrations")
+    grants = sub.add_parser("grant", help="give the application's PostgreSQL role its least privileges")
+    grants.add_argument("role", help="the role `stepbot serve` connects as (DATABASE_URL names the owner here)")
     sub.add_parser("check-config", help="print the configuration, secrets masked")
     pkg = sub.add_parser("package", help="build the Teams app package (app.zip)")
     pkg.add_argument("--output", default="app.zip")
@@ -137,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
         return serve(settings)
     if args.command == "migrate":
         return migrate(settings)
+    if args.command == "grant":
+        return grant(settings, args.role)
     return check_config(settings)
 
 

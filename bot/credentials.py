@@ -24,6 +24,8 @@ BOT_FRAMEWORK_SCOPE = AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE  #
 DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
 # Refresh a token this long before it expires, so a send never waits on Entra.
 EARLY_REFRESH_SECONDS = 300
+# A held token this close to its expiry is not handed to a send that may not fetch a new one.
+USABLE_MARGIN_SECONDS = 30
 
 
 class TokenError(Exception):
@@ -77,7 +79,11 @@ def build_msal_app(settings: Settings, tenant: str) -> msal.ConfidentialClientAp
 
 
 class AppTokenSource:
-    """Client-credential tokens for one scope; msal runs in a thread so the loop never blocks."""
+    """Client-credential tokens for one scope; msal runs in a thread so the loop never blocks.
+
+    Callers waiting at the same time share one request to Entra and its outcome, so an Entra that hangs
+    costs each waiting turn one timeout, not one per turn queued ahead of it.
+    """
 
     def __init__(self, make_app: Callable[[], msal.ConfidentialClientApplication], scope: str) -> None:
         self._make_app = make_app
@@ -85,7 +91,7 @@ class AppTokenSource:
         self._scopes = [scope if scope.endswith("/.default") else scope.rstrip("/") + "/.default"]
         self._token: str | None = None
         self._expires_at = 0.0
-        self._lock = asyncio.Lock()
+        self._pending: asyncio.Task[str] | None = None
 
     def _acquire_blocking(self) -> dict[str, Any]:
         if self._app is None:
@@ -93,22 +99,36 @@ class AppTokenSource:
         result: dict[str, Any] = self._app.acquire_token_for_client(scopes=self._scopes)
         return result
 
+    async def _fetch(self) -> str:
+        try:
+            result = await asyncio.to_thread(self._acquire_blocking)
+        except Exception as exc:  # msal and requests raise many kinds (no network, a bad answer): all mean no token
+            raise TokenError(type(exc).__name__) from exc
+        if "access_token" not in result:
+            raise TokenError(str(result.get("error", "no token")))
+        self._token = str(result["access_token"])
+        self._expires_at = time.time() + float(result.get("expires_in", 3600))
+        return self._token
+
     async def token(self) -> str:
+        """A token for the scope, fetched from Entra when none is held or it is near its end; raises TokenError."""
         if self._token and time.time() < self._expires_at - EARLY_REFRESH_SECONDS:
             return self._token
-        async with self._lock:
-            if self._token and time.time() < self._expires_at - EARLY_REFRESH_SECONDS:
-                return self._token
-            result = await asyncio.to_thread(self._acquire_blocking)
-            if "access_token" not in result:
-                raise TokenError(str(result.get("error", "no token")))
-            self._token = str(result["access_token"])
-            self._expires_at = time.time() + float(result.get("expires_in", 3600))
-            return self._token
+        pending = self._pending
+        if pending is None or pending.done():
+            pending = self._pending = asyncio.create_task(self._fetch())
+            # A waiter cancelled mid-fetch leaves the outcome unread: read it so asyncio does not warn.
+            pending.add_done_callback(lambda task: task.cancelled() or task.exception())
+        return await asyncio.shield(pending)
 
     @property
     def cached(self) -> str | None:
         return self._token
+
+    @property
+    def usable(self) -> bool:
+        """A token is held and still valid for a send now (no call to Entra needed)."""
+        return bool(self._token) and time.time() < self._expires_at - USABLE_MARGIN_SECONDS
 
 
 class PrefetchedCredentials(AppCredentials):  # type: ignore[misc]
@@ -119,8 +139,14 @@ class PrefetchedCredentials(AppCredentials):  # type: ignore[misc]
         self._source = source
 
     async def prepare(self) -> None:
+        """Fetch (or refresh) the token before a send; raises TokenError when Entra gives none."""
         if self._source is not None:
             await self._source.token()
+
+    @property
+    def ready(self) -> bool:
+        """A send can go now without asking Entra (a valid token is held, or the bot has no credentials)."""
+        return self._source is None or self._source.usable
 
     def get_access_token(self, force_refresh: bool = False) -> str:
         if self._source is None or self._source.cached is None:
@@ -129,6 +155,20 @@ class PrefetchedCredentials(AppCredentials):  # type: ignore[misc]
 
     def _should_set_token(self, session: Any) -> bool:
         return self._source is not None
+
+
+async def prepare_send(client: Any, *, may_fetch: bool = True) -> None:
+    """Make a connector client from CachedConnectorFactory ready to send: its token held and valid.
+
+    With `may_fetch` False nothing asks Entra: without a valid token this raises TokenError at once.
+    """
+    credentials = getattr(getattr(client, "config", None), "credentials", None)
+    if not isinstance(credentials, PrefetchedCredentials):
+        return
+    if may_fetch:
+        await credentials.prepare()
+    elif not credentials.ready:
+        raise TokenError("no valid bot token held")
 
 
 class CachedConnectorFactory(ConnectorFactory):  # type: ignore[misc]
@@ -161,9 +201,13 @@ class CachedConnectorFactory(ConnectorFactory):  # type: ignore[misc]
         return creds
 
     async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
+        """The client for a service URL, without fetching a token.
+
+        The adapter calls this before every inbound turn, which must neither wait on Entra nor fail for a
+        token it may never use: call `prepare_send` (or use `sending_client`) before sending with it.
+        """
         audience = audience or BOT_FRAMEWORK_SCOPE
         creds = self._credentials_for(audience)
-        await creds.prepare()
         key = (service_url, audience)
         client = self._clients.get(key)
         if client is None:
@@ -174,6 +218,12 @@ class CachedConnectorFactory(ConnectorFactory):  # type: ignore[misc]
             if self._settings.ca_bundle:
                 client.config.connection.verify = self._settings.ca_bundle
             self._clients[key] = client
+        return client
+
+    async def sending_client(self, service_url: str, audience: str | None = None) -> ConnectorClient:
+        """The client for a service URL with its token fetched: for a send now (the outbox's)."""
+        client = await self.create(service_url, audience)
+        await prepare_send(client)
         return client
 
     async def close(self) -> None:

@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from botbuilder.core import CardFactory, InvokeResponse, MessageFactory, TurnContext
+from botbuilder.core import BotAdapter, CardFactory, InvokeResponse, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, AdaptiveCardInvokeResponse, ChannelAccount
 from botbuilder.schema.teams import ChannelInfo, TeamInfo, TeamsChannelAccount
+from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from bot import activities
-from bot.roles import RoleDirectory
-from cards.common import render_apology, render_error
+from bot.credentials import TokenError, prepare_send
+from bot.roles import HeldRoles, RoleDirectory
+from cards.common import GROUP_ROLES_UNCHECKED, render_apology, render_error
 from dialogs import installs
 from dialogs.help import welcome_reply
 from dialogs.router import Router
 from dialogs.turn import Card, Reply, Services, Turn, Where
-from domain.messaging import ConversationKind, ConversationRef
+from domain.messaging import ConversationKind, ConversationRef, OutboxKind, OutboxMessage
 from domain.roles import Person
 
 log = logging.getLogger(__name__)
@@ -29,8 +33,26 @@ log = logging.getLogger(__name__)
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 
 
-def _card_activity(card: Card) -> Activity:
-    return MessageFactory.attachment(CardFactory.adaptive_card(card))
+def _reply_activity(part: dict[str, Any]) -> Activity:
+    """One part of a reply ({"text": ...} or {"card": ...}, as an outbox row carries it) as an activity."""
+    if "card" in part:
+        return MessageFactory.attachment(CardFactory.adaptive_card(part["card"]))
+    return MessageFactory.text(str(part["text"]))
+
+
+def _reply_parts(reply: Reply, *, skip_first_card: bool) -> list[dict[str, Any]]:
+    parts: list[dict[str, Any]] = [{"text": reply.text}] if reply.text else []
+    cards: list[Card] = reply.cards[1:] if skip_first_card and reply.invoke_card is None else reply.cards
+    parts.extend({"card": c} for c in cards)
+    return parts
+
+
+def _not_sent_for_now(exc: Exception) -> bool:
+    """A send that failed for want of a token or of a reachable connector: the outbox can send it later."""
+    if isinstance(exc, HttpOperationError):
+        status = getattr(exc.response, "status_code", 0) or 0
+        return status == 429 or status >= 500
+    return isinstance(exc, TokenError | ClientRequestError | TimeoutError | OSError)
 
 
 class RecentReferences:
@@ -79,14 +101,15 @@ class StepBot(TeamsActivityHandler):  # type: ignore[misc]
         activity = context.activity
         local = self._services.local_mode
         oid = activities.object_id_of(activity, local_mode=local)
-        roles, trial = await self._roles.lookup(oid) if oid else (frozenset(), False)
+        held = await self._roles.lookup(oid) if oid else HeldRoles(frozenset())
         sender = activity.from_property
         person = Person(
             tenant_id=activities.tenant_of(activity),
             object_id=oid,
             name=(sender.name or "") if sender else "",
-            roles=roles,
-            trial=trial,
+            roles=held.roles,
+            trial=held.trial,
+            groups_unchecked=held.groups_unchecked,
         )
         channel = activities.channel_data(activity).get("channel") or {}
         where = Where(
@@ -125,14 +148,67 @@ class StepBot(TeamsActivityHandler):  # type: ignore[misc]
         context.turn_state["stepbot.turn"] = turn
         return turn
 
-    async def _send(self, context: TurnContext, reply: Reply, *, skip_first_card: bool = False) -> None:
-        outgoing: list[Activity] = []
-        if reply.text:
-            outgoing.append(MessageFactory.text(reply.text))
-        cards = reply.cards[1:] if skip_first_card and reply.invoke_card is None else reply.cards
-        outgoing.extend(_card_activity(c) for c in cards)
-        if outgoing:
-            await context.send_activities(outgoing)
+    def _services_for(self, turn: Turn) -> Services:
+        """The services for this turn's dialogs, with the "ask for a role" hint adapted to the person.
+
+        A person whose groups can't be checked is told so wherever a card says they lack a role (the router's
+        refusal, help, the transfer directions): those cards all show `admin_contact`.
+        """
+        if not turn.actor.groups_unchecked:
+            return self._services
+        return replace(self._services, admin_contact=f"{GROUP_ROLES_UNCHECKED} {self._services.admin_contact}")
+
+    async def _send(
+        self,
+        context: TurnContext,
+        turn: Turn,
+        reply: Reply,
+        *,
+        skip_first_card: bool = False,
+        may_fetch_token: bool = True,
+    ) -> None:
+        """Send the reply into the turn's conversation, or queue in the outbox what can't go now.
+
+        No token from Entra, or a connector that is unreachable or busy, must not fail the turn: the rest of
+        the reply waits in the outbox. `may_fetch_token` False sends only with a token already held (an
+        invoke's answer must not wait on Entra).
+        """
+        parts = _reply_parts(reply, skip_first_card=skip_first_card)
+        client = context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
+        for index, part in enumerate(parts):
+            try:
+                if index == 0:
+                    await prepare_send(client, may_fetch=may_fetch_token)
+                await context.send_activity(_reply_activity(part))
+            except Exception as exc:
+                if not _not_sent_for_now(exc):
+                    raise
+                await self._queue_unsent(context.activity, turn, parts, index, exc)
+                return
+
+    async def _queue_unsent(
+        self, activity: Activity, turn: Turn, parts: list[dict[str, Any]], first: int, exc: Exception
+    ) -> None:
+        """The reply's parts from `first` on, as outbox rows to the turn's conversation (its thread, in a channel)."""
+        thread = activity.conversation.id if activity.conversation.id != turn.where.conversation_id else ""
+        # A repeat of the same activity (Teams resends) queues nothing twice.
+        turn_key = hashlib.sha256(f"{activity.conversation.id}|{activity.id}".encode()).hexdigest()[:40]
+        async with self._services.uow() as uow:
+            for index in range(first, len(parts)):
+                payload: dict[str, Any] = {"conversation_id": turn.where.conversation_id, **parts[index]}
+                if thread:
+                    payload["thread_id"] = thread
+                message = OutboxMessage(
+                    kind=OutboxKind.SEND_TO_CONVERSATION,
+                    payload=payload,
+                    due_at=turn.now,
+                    dedupe_key=f"turn-reply:{turn_key}:{index}" if activity.id else None,
+                )
+                await uow.outbox.add(message, turn.now)
+        log.warning(
+            "turn reply queued for the outbox",
+            extra={"activity_id": activity.id, "parts": len(parts) - first, "error": type(exc).__name__},
+        )
 
     async def _guarded(self, turn: Turn, what: str, call: Callable[[], Any]) -> Reply:
         """Run a dialog; an unexpected failure becomes an apology with a correlation id (and a log line)."""
@@ -151,18 +227,20 @@ class StepBot(TeamsActivityHandler):  # type: ignore[misc]
         if activity.value is not None and not activity.text:
             data = activities.submitted_data(activity.value)
             verb = data.get("verb") if isinstance(data, dict) else None
+            services = self._services_for(turn)
             reply = await self._guarded(
-                turn, f"submit {verb}", lambda: self._router.dispatch_action(data, turn, self._services)
+                turn, f"submit {verb}", lambda: self._router.dispatch_action(data, turn, services)
             )
         else:
             text = TurnContext.remove_recipient_mention(activity) if activity.entities else (activity.text or "")
             text = (text or "").strip()
             if not text:
                 text = "help"
+            services = self._services_for(turn)
             reply = await self._guarded(
-                turn, "command", lambda: self._router.dispatch_command(text, turn, self._services)
+                turn, "command", lambda: self._router.dispatch_command(text, turn, services)
             )
-        await self._send(turn_context, reply)
+        await self._send(turn_context, turn, reply)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         if turn_context.activity.name != "adaptiveCard/action":
@@ -172,14 +250,16 @@ class StepBot(TeamsActivityHandler):  # type: ignore[misc]
         if data is None:
             reply = Reply(cards=[render_error("That button sent something I can't read", "The card was malformed.")])
         else:
+            services = self._services_for(turn)
             reply = await self._guarded(
                 turn,
                 f"execute {data.get('verb')}",
-                lambda: self._router.dispatch_action(data, turn, self._services),
+                lambda: self._router.dispatch_action(data, turn, services),
             )
         card = reply.card_for_invoke
-        # Anything beyond the clicker's card (a confirmation, say) goes to the conversation.
-        await self._send(turn_context, reply, skip_first_card=True)
+        # Anything beyond the clicker's card (a confirmation, say) goes to the conversation; the card itself is
+        # in the HTTP answer and needs no token, so nothing here may wait on Entra.
+        await self._send(turn_context, turn, reply, skip_first_card=True, may_fetch_token=False)
         return InvokeResponse(
             status=200,
             body=AdaptiveCardInvokeResponse(status_code=200, type=CARD_CONTENT_TYPE, value=card),
@@ -191,7 +271,7 @@ class StepBot(TeamsActivityHandler):  # type: ignore[misc]
         if turn.where.kind is not ConversationKind.PERSONAL:
             await installs.read_roster(self._services, turn)
         reply = await self._guarded(turn, "welcome", lambda: _welcome(turn, self._services))
-        await self._send(turn_context, reply)
+        await self._send(turn_context, turn, reply)
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
         turn = await self._current_turn(turn_context)

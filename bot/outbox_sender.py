@@ -11,7 +11,7 @@ from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.schema import Activity, ChannelAccount, ConversationParameters
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
-from bot.credentials import CachedConnectorFactory
+from bot.credentials import CachedConnectorFactory, TokenError
 from bot.graph import GraphError
 from bot.roles import RoleDirectory
 from dialogs.jobs import find_job
@@ -74,7 +74,7 @@ class OutboxSender:
 
     async def _sync_roster(self, payload: dict[str, Any], now: datetime) -> Outcome:
         ref = await self._conversation(str(payload["conversation_id"]))
-        client = await self._connectors.create(ref.service_url)
+        client = await self._connectors.sending_client(ref.service_url)
         members = await self._roster(client, ref, now)
         return Outcome(done=True, result={"members": len(members)})
 
@@ -121,7 +121,7 @@ class OutboxSender:
                 user_id_known = bool(known.user_id)
         if known is None:
             raise Undeliverable("the person has no chat with the bot and is in no known team")
-        client = await self._connectors.create(known.service_url)
+        client = await self._connectors.sending_client(known.service_url)
         user_id = known.user_id if user_id_known else ""
         if not user_id and known.team_id:
             members = await client.conversations.get_conversation_members(known.team_id)
@@ -172,6 +172,9 @@ class OutboxSender:
             return Outcome(done=False, retry_after_seconds=5.0, error=type(exc).__name__)
         except GraphError as exc:
             return Outcome(done=False, retry_after_seconds=60.0, error=str(exc))
+        except TokenError as exc:
+            # Entra gave no bot token: nothing was sent, so the row waits for Entra (expected, no traceback).
+            return Outcome(done=False, retry_after_seconds=60.0, error=f"no bot token: {exc}")
         except Exception as exc:
             # A job that fails unexpectedly is retried later; the log has the row id, never the payload.
             log.exception("outbox row failed", extra={"outbox_id": message.id, "kind": message.kind.value})
@@ -192,7 +195,7 @@ class OutboxSender:
             ref = await self._personal_chat(str(payload["tenant_id"]), str(payload["object_id"]), now)
         else:
             ref = await self._conversation(str(payload["conversation_id"]))
-        client = await self._connectors.create(ref.service_url)
+        client = await self._connectors.sending_client(ref.service_url)
         card = payload.get("card")
         if isinstance(card, dict) and isinstance(card.get("refresh"), dict) and payload.get("refresh_for"):
             viewers = await self._viewers(client, ref, list(payload["refresh_for"]), now)
@@ -202,7 +205,9 @@ class OutboxSender:
             activity.id = str(payload["activity_id"])
             await client.conversations.update_activity(ref.conversation_id, activity.id, activity)
             return Outcome(done=True, result={"activity_id": activity.id})
-        response = await client.conversations.send_to_conversation(ref.conversation_id, activity)
+        # A turn's reply queued while it could not be sent goes back into the channel thread it answers.
+        target = str(payload.get("thread_id") or ref.conversation_id)
+        response = await client.conversations.send_to_conversation(target, activity)
         return Outcome(
             done=True, result={"activity_id": getattr(response, "id", None), "conversation_id": ref.conversation_id}
         )

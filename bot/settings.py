@@ -14,6 +14,9 @@ from domain.roles import Role
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BOT_FRAMEWORK_OPENID = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+# The Docker image writes this file. A file, not a variable: the env file that would switch local mode on
+# could just as well override a variable, but it cannot remove a file from the image.
+IMAGE_MARKER = Path("/etc/stepbot/container-image")
 
 
 class TeamMembers(BaseModel):
@@ -109,6 +112,17 @@ class Settings(BaseSettings):
     outbox_tick_seconds: float = Field(5.0, gt=0, le=3600, validation_alias=_env("STEPBOT_OUTBOX_TICK_SECONDS"))
     outbox_batch: int = Field(50, ge=1, le=1000, validation_alias=_env("STEPBOT_OUTBOX_BATCH"))
 
+    # Retention: how long what only serves a repeat or a delivery is kept (expired drafts go at once).
+    purge_interval_seconds: float = Field(
+        3600.0, gt=0, le=86400, validation_alias=_env("STEPBOT_PURGE_INTERVAL_SECONDS")
+    )
+    processed_actions_retention_days: int = Field(
+        30, ge=1, le=3650, validation_alias=_env("STEPBOT_PROCESSED_ACTIONS_RETENTION_DAYS")
+    )
+    sent_outbox_retention_days: int = Field(
+        30, ge=1, le=3650, validation_alias=_env("STEPBOT_SENT_OUTBOX_RETENTION_DAYS")
+    )
+
     @field_validator("allowed_tenants", mode="before")
     @classmethod
     def _split_tenants(cls, value: object) -> object:
@@ -143,16 +157,48 @@ class Settings(BaseSettings):
         except ValueError:
             return False
 
+    @property
+    def credential_variables(self) -> list[str]:
+        """The credential variables that are set."""
+        values = {
+            "MICROSOFT_APP_ID": self.app_id,
+            "MICROSOFT_APP_PASSWORD": self.app_password,
+            "MICROSOFT_APP_CERTIFICATE_PATH": self.app_certificate_path,
+        }
+        return [name for name, value in values.items() if value]
+
     def startup_problem(self) -> str | None:
-        """Why the service must not start as configured, or None."""
-        if not self.has_credentials:
-            if not self.local_mode:
+        """Why the service must not start as configured, or None.
+
+        Local mode gives everyone without a role every role and lets every tenant in, so it runs only where
+        nobody else can reach it and nothing real is at stake: on loopback, without credentials, never in
+        the Docker image.
+        """
+        if self.local_mode:
+            if IMAGE_MARKER.exists():
                 return (
-                    "no MICROSOFT_APP_ID: set the bot's credentials, or STEPBOT_LOCAL_MODE=true "
-                    "to run unauthenticated on 127.0.0.1"
+                    "STEPBOT_LOCAL_MODE=true, but this is the Docker image, which never runs in local mode: "
+                    "set STEPBOT_LOCAL_MODE=false and the bot's credentials (MICROSOFT_APP_ID and "
+                    "MICROSOFT_APP_PASSWORD or a certificate)"
+                )
+            credentials = self.credential_variables
+            if credentials:
+                names = ", ".join(credentials)
+                return (
+                    f"STEPBOT_LOCAL_MODE=true with {names} set: local mode runs only without credentials. "
+                    f"Set STEPBOT_LOCAL_MODE=false to run authenticated, or unset {names} to try the bot locally"
                 )
             if not self.binds_loopback_only:
-                return f"local mode without credentials binds to 127.0.0.1 only, not {self.host}"
+                return (
+                    f"local mode runs on a loopback address only, not {self.host}: set STEPBOT_HOST=127.0.0.1, "
+                    "or set the bot's credentials and STEPBOT_LOCAL_MODE=false"
+                )
+            return None
+        if not self.has_credentials:
+            return (
+                "no MICROSOFT_APP_ID: set the bot's credentials, or STEPBOT_LOCAL_MODE=true "
+                "to run unauthenticated on 127.0.0.1"
+            )
         return None
 
     def channels(self) -> dict[str, str]:

@@ -8,7 +8,7 @@ from datetime import date
 from pydantic import Field
 
 from cards.elements import Json, card, container, execute, facts, heading, text
-from cards.payloads import ActionPayload, RecordAction
+from cards.payloads import ID_MAX, VERSION_MAX, ActionPayload, RecordAction
 from domain.booking import REASON_MAX, TEAM_MAX, Booking, BookingDetails, Slot
 from domain.clinic import ClinicDate
 from domain.directions import CLINIC_DIRECTIONS, DIRECTION_TITLES, Direction
@@ -17,20 +17,20 @@ from domain.working_days import WorkingCalendar, format_date
 
 # -- payloads ---------------------------------------------------------------------------------------
 class ShowClinics(ActionPayload):
-    moving: int | None = Field(None, ge=1, description="the booking being moved, if any")
+    moving: int | None = Field(None, ge=1, le=ID_MAX, description="the booking being moved, if any")
 
 
 class PickSlot(ActionPayload):
-    slot_id: int = Field(ge=1)
-    moving: int | None = Field(None, ge=1)
+    slot_id: int = Field(ge=1, le=ID_MAX)
+    moving: int | None = Field(None, ge=1, le=ID_MAX)
 
 
 class ReviewBooking(ActionPayload):
     """The form's inputs: checked by BookingDetails in the dialog, so each problem can be named."""
 
-    slot_id: int | None = Field(None, ge=1)
+    slot_id: int | None = Field(None, ge=1, le=ID_MAX)
     waitlist: bool = False
-    moving: int | None = Field(None, ge=1)
+    moving: int | None = Field(None, ge=1, le=ID_MAX)
     case_reference: str = Field("", max_length=64)
     team: str = Field("", max_length=TEAM_MAX * 2)
     direction: str = Field(Direction.STEP_DOWN_EARLY_HELP.value, max_length=40)
@@ -40,8 +40,8 @@ class ReviewBooking(ActionPayload):
 
 
 class ConfirmBooking(ActionPayload):
-    draft_id: int = Field(ge=1)
-    version: int = Field(ge=1)
+    draft_id: int = Field(ge=1, le=ID_MAX)
+    version: int = Field(ge=1, le=VERSION_MAX)
 
 
 class JoinWaitlist(ConfirmBooking):

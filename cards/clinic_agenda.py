@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pydantic import Field
 
 from cards.elements import Json, card, container, execute, facts, heading, text
-from cards.payloads import ActionPayload, RecordAction
+from cards.payloads import ID_MAX, ActionPayload, RecordAction
 from domain.booking import Booking, BookingStatus
 from domain.directions import DIRECTION_TITLES
 from domain.working_days import WorkingCalendar, format_date
@@ -18,7 +18,7 @@ class ShowAgenda(ActionPayload):
 
 
 class ViewReason(ActionPayload):
-    record_id: int = Field(ge=1)
+    record_id: int = Field(ge=1, le=ID_MAX)
 
 
 class MarkAttendance(RecordAction):

@@ -17,6 +17,13 @@ class Capability:
     verb: str | None = None  # a button that starts it, when it starts from a card
 
 
+# Said wherever a person's roles are shown or found wanting while their Entra groups can't be checked.
+GROUP_ROLES_UNCHECKED = (
+    "I can't check your Entra groups right now, so any role you hold through a group doesn't count until I can. "
+    "Please try again later."
+)
+
+
 def _capability_actions(capabilities: list[Capability]) -> list[Json]:
     return [execute(c.title, c.verb) for c in capabilities if c.verb][:6]
 
@@ -28,12 +35,18 @@ def render_help(
     authority: str,
     local_mode: bool = False,
     no_role_hint: str = "",
+    groups_unchecked: bool = False,
 ) -> Json:
-    """What this person's roles let them do, with a button for each thing that starts from a card."""
+    """What this person's roles let them do, with a button for each thing that starts from a card.
+
+    `groups_unchecked`: their Entra groups can't be checked now, so "no role yet" may be untrue: say that instead.
+    """
     body: list[Json] = [heading("What I can do for you")]
+    if groups_unchecked:
+        body.append(text(GROUP_ROLES_UNCHECKED, weight="Bolder", color="Warning"))
     if role_titles:
         body.append(text("Your roles: " + ", ".join(role_titles), subtle=True))
-    else:
+    elif not groups_unchecked:
         body.append(text("You have no role in the step up / step down service yet.", weight="Bolder"))
         if no_role_hint:
             body.append(text(no_role_hint))
@@ -113,6 +126,7 @@ def render_notice(title: str, lines: list[str]) -> Json:
 
 
 __all__ = [
+    "GROUP_ROLES_UNCHECKED",
     "Capability",
     "render_apology",
     "render_error",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import ClassVar
 
 from pydantic import Field
 
 from cards.elements import Json, card, container, facts, heading, text
-from cards.payloads import ActionPayload, RecordAction
+from cards.payloads import ID_MAX, ActionPayload, RecordAction, WithToggles
 from domain.directions import DIRECTION_TITLES
 from domain.profiles import PolicyProfile
 from domain.transfer_events import EVENTS, Form
@@ -39,10 +40,10 @@ class TransferEvent(RecordAction):
     event: Event
 
 
-class DecideTransfer(RecordAction):
+class DecideTransfer(RecordAction, WithToggles):
     """A decision form sent back, with its inputs (those the event needs)."""
 
-    model_config = RecordAction.model_config | {"extra": "allow"}  # gap_<item> toggles
+    toggle_prefix: ClassVar[str] = GAP_PREFIX  # gap_<item> toggles
 
     event: Event
     team: str = Field("", max_length=160)
@@ -53,16 +54,11 @@ class DecideTransfer(RecordAction):
     note: str = Field("", max_length=1000)
 
     def gap_keys(self) -> list[str]:
-        extra = self.model_extra or {}
-        ticked = (k for k, v in extra.items() if k.startswith(GAP_PREFIX) and str(v).lower() == "true")
-        return sorted(k[len(GAP_PREFIX) :] for k in ticked)
-
-    def unexpected(self) -> list[str]:
-        return [k for k in (self.model_extra or {}) if not k.startswith(GAP_PREFIX) or len(k) > 64]
+        return sorted(key for key, missing in self.toggled().items() if missing)
 
 
 class ViewTransfer(ActionPayload):
-    record_id: int = Field(ge=1)
+    record_id: int = Field(ge=1, le=ID_MAX)
 
 
 def button(title: str, verb: str, data: Mapping[str, object], *, style: str | None = None) -> Json:

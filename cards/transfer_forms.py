@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field
 
 from cards.elements import Json, card, container, execute, facts, heading, text
-from cards.payloads import ActionPayload
+from cards.payloads import ID_MAX, VERSION_MAX, ActionPayload, WithToggles
 from domain.directions import DIRECTION_TITLES, Direction
 from domain.profiles import PolicyProfile
 from domain.transfers import CONSENT_TITLES, REASON_MAX, ROUTE_TITLES, ConsentStatus, TransferDetails
@@ -18,16 +18,16 @@ CHECK_PREFIX = "check_"
 
 class StartTransfer(ActionPayload):
     direction: Direction | None = None
-    booking_id: int | None = Field(None, ge=1)
+    booking_id: int | None = Field(None, ge=1, le=ID_MAX)
 
 
-class ReviewTransfer(ActionPayload):
+class ReviewTransfer(WithToggles):
     """Every input of the request form; TransferDetails checks them in the dialog so problems can be named."""
 
-    model_config = ActionPayload.model_config | {"extra": "allow"}  # the checklist toggles: check_<item>
+    toggle_prefix: ClassVar[str] = CHECK_PREFIX  # the checklist toggles: check_<item>
 
     direction: Direction
-    booking_id: int | None = Field(None, ge=1)
+    booking_id: int | None = Field(None, ge=1, le=ID_MAX)
     case_reference: str = Field("", max_length=64)
     child_initials: str = Field("", max_length=16)
     children_count: str = Field("1", max_length=4)
@@ -50,20 +50,12 @@ class ReviewTransfer(ActionPayload):
     discussed_on: str = Field("", max_length=10)
 
     def ticked(self) -> dict[str, bool]:
-        extra = self.model_extra or {}
-        return {
-            key[len(CHECK_PREFIX) :]: str(value).lower() == "true"
-            for key, value in extra.items()
-            if key.startswith(CHECK_PREFIX) and len(key) <= 64
-        }
-
-    def unexpected(self) -> list[str]:
-        return [k for k in (self.model_extra or {}) if not k.startswith(CHECK_PREFIX) or len(k) > 64]
+        return self.toggled()
 
 
 class SubmitTransfer(ActionPayload):
-    draft_id: int = Field(ge=1)
-    version: int = Field(ge=1)
+    draft_id: int = Field(ge=1, le=ID_MAX)
+    version: int = Field(ge=1, le=VERSION_MAX)
 
 
 class UrgentCalled(ActionPayload):

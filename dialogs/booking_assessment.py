@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 
 from cards.clinic_agenda import RecordDiscussion, render_assessment_step_down, render_discussion_recorded
@@ -25,7 +24,7 @@ async def record_discussion(turn: Turn, services: Services, payload: RecordDiscu
     calendar = WorkingCalendar.from_profile(services.profile.working)
     problems: list[str] = []
     reference = payload.case_reference.strip().upper()
-    if not re.fullmatch(services.profile.case_reference_pattern, reference):
+    if not services.profile.is_case_reference(reference):
         problems.append("The case reference is not in the expected form.")
     if len(payload.coordinator.strip()) < 2:
         problems.append("Say which coordinator you spoke to.")

@@ -22,6 +22,7 @@ def help_reply(turn: Turn, services: Services) -> Reply:
         authority=services.profile.authority,
         local_mode=services.local_mode,
         no_role_hint=services.admin_contact,
+        groups_unchecked=turn.actor.groups_unchecked,
     )
     return Reply(cards=[card])
 

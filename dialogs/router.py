@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from cards.common import Capability, render_error, render_no_role
-from cards.payloads import ActionPayload
+from cards.payloads import CONTROL_CHARACTER, TEXT_TOO_LONG, ActionPayload
 from dialogs.audit_trail import audit
 from dialogs.notices import notify_person
 from dialogs.turn import Reply, Services, Turn
@@ -76,6 +76,31 @@ class _Action:
     roles: frozenset[Role]
     handler: ActionHandler | None = None
     change: ChangeHandler | None = None
+
+
+def _field_words(name: str) -> str:
+    """A field's name in words; only the letters a field name can have, as a sender may make up a name."""
+    return re.sub(r"[^a-z0-9_]", "", name.lower())[:40].replace("_", " ").strip() or "card"
+
+
+def payload_problem(exc: ValidationError) -> str:
+    """What was wrong with a card's payload, naming the fields and never repeating what was typed."""
+    fields: list[str] = []
+    for err in exc.errors(include_input=False):
+        field = str((err.get("ctx") or {}).get("field", "")) or ".".join(str(p) for p in err["loc"])
+        words = _field_words(field)
+        if err["type"] == CONTROL_CHARACTER:
+            return (
+                f"The {words} holds a character that can't be used (a control or text-direction character, "
+                "often pasted by accident): remove it and send again."
+            )
+        if err["type"] in (TEXT_TOO_LONG, "string_too_long"):
+            return f"The {words} is too long: shorten it and send again."
+        if err["type"] == "extra_forbidden":
+            # The field's name is the sender's text: not repeated.
+            return "The card sent a field it does not have: it may come from an older version of the bot."
+        fields.append(words)
+    return "Please check: " + ", ".join(sorted(set(fields))[:8]) + "."
 
 
 def action_key(verb: str, payload: ActionPayload, turn: Turn) -> str:
@@ -184,6 +209,11 @@ class Router:
     def verbs(self) -> list[str]:
         return sorted(self._actions)
 
+    def payload_for(self, verb: str) -> type[ActionPayload] | None:
+        """The payload model a verb's data is parsed into (None for a verb nobody registered)."""
+        action = self._actions.get(verb)
+        return action.payload if action is not None else None
+
     @property
     def commands(self) -> list[str]:
         return sorted(self._commands)
@@ -251,15 +281,7 @@ class Router:
         try:
             payload = action.payload.model_validate(data)
         except ValidationError as exc:
-            fields = sorted({".".join(str(p) for p in err["loc"]) or "payload" for err in exc.errors()})
-            return Reply(
-                cards=[
-                    render_error(
-                        "Some of what you entered can't be used",
-                        "Please check: " + ", ".join(fields[:8]) + ".",
-                    )
-                ]
-            )
+            return Reply(cards=[render_error("Some of what you entered can't be used", payload_problem(exc))])
         try:
             if action.change is not None:
                 return await self._once(action.change, action.verb, payload, turn, services)

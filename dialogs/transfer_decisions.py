@@ -146,8 +146,6 @@ def _date(value: str) -> date | None:
 def inputs_of(payload: DecideTransfer) -> Inputs | str:
     """The form's flat fields as the typed inputs its event takes, or what is wrong with them."""
     form_kind = EVENTS[payload.event].form
-    if payload.unexpected():
-        return "The card sent something I can't read."
     if form_kind is Form.ALLOCATION:
         joint = _date(payload.joint_visit_on)
         if payload.joint_visit_on and joint is None:

@@ -204,8 +204,6 @@ async def review(turn: Turn, services: Services, payload: ReviewTransfer) -> Rep
     values = payload.model_dump(exclude={"verb", "v"})
     if payload.direction not in directions_for(turn, services):
         return Reply(cards=[render_error("You can't ask for that", "Your roles don't make that kind of request.")])
-    if payload.unexpected():
-        return Reply(cards=[render_error("That card sent something I can't read", "The card was malformed.")])
     calendar = calendar_of(services)
     try:
         details = TransferDetails.model_validate(details_from(payload))

@@ -74,7 +74,7 @@ ENDINGS: dict[EndReason, Ending] = {
 class BookingDetails(BaseModel):
     """What the social worker tells the clinic about the case; validated before anything is written."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, hide_input_in_errors=True)
 
     case_reference: str = Field(min_length=3, max_length=32)
     team: str = Field(min_length=2, max_length=TEAM_MAX)
@@ -86,6 +86,8 @@ class BookingDetails(BaseModel):
     @field_validator("case_reference")
     @classmethod
     def _upper(cls, value: str) -> str:
+        if not value.isascii():
+            raise ValueError("a case reference is written in plain letters and digits")
         return value.upper()
 
     @field_validator("direction")
@@ -99,7 +101,7 @@ class BookingDetails(BaseModel):
 def details_problems(details: BookingDetails, *, reference_pattern: str, today: date) -> list[str]:
     """Rules that need the profile or the date: the reference's shape, the decision not in the future."""
     problems: list[str] = []
-    if not re.fullmatch(reference_pattern, details.case_reference):
+    if not (details.case_reference.isascii() and re.fullmatch(reference_pattern, details.case_reference, re.ASCII)):
         problems.append("The case reference is not in the expected form (for example DEMO-0001).")
     if details.decision_date > today:
         problems.append("The date of the decision with your manager can't be in the future.")

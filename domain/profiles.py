@@ -319,5 +319,13 @@ class PolicyProfile(_Strict):
             raise ValueError("transfers.routes offers the clinic but this profile has no [clinic]")
         return self
 
+    def is_case_reference(self, value: str) -> bool:
+        """Whether `value` is written as this authority's case references are: plain ASCII, matching the pattern.
+
+        re.ASCII: without it `\\d` also matches other scripts' digits (full-width ones, say), which would slip past
+        the one-booking-per-case rule and every lookup by case.
+        """
+        return value.isascii() and re.fullmatch(self.case_reference_pattern, value, flags=re.ASCII) is not None
+
     def role_title(self, role: Role) -> str:
         return self.labels.roles.get(role, ROLE_TITLES[role])

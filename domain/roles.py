@@ -38,7 +38,9 @@ class Person:
     """Someone who talks to the bot, known by tenant id and Entra object id.
 
     `trial` marks local mode's stand-in: a person with no configured role who holds every role only so one
-    person can try every flow alone (never outside local mode).
+    person can try every flow alone (never outside local mode). `groups_unchecked` marks a person whose Entra
+    groups could not be checked (Graph unreachable for too long): roles from groups count as none, and the
+    cards that say what they may do say why.
     """
 
     tenant_id: str
@@ -46,6 +48,7 @@ class Person:
     name: str = ""
     roles: frozenset[Role] = field(default_factory=frozenset)
     trial: bool = False
+    groups_unchecked: bool = False
 
     def holds(self, allowed: frozenset[Role] | set[Role]) -> bool:
         """True when no role is required or the person holds one of them."""

@@ -42,7 +42,7 @@ from domain.working_days import WorkingCalendar, format_date
 
 # -- what the forms send ------------------------------------------------------------------------------------
 class _Input(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, hide_input_in_errors=True)
 
 
 class NoInput(_Input):

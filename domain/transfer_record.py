@@ -17,7 +17,7 @@ OBJECT_ID_MAX = 64
 
 
 class _Decision(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
 
 class Allocation(_Decision):

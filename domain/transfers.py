@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
@@ -52,7 +51,7 @@ _ACROSS = (Direction.STEP_ACROSS, Direction.CO_WORK)
 class Consent(BaseModel):
     """The family's consent: given (by whom, how, when), refused, or not sought because of the risk to the child."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, hide_input_in_errors=True)
 
     status: ConsentStatus
     relationship: str = Field("", max_length=40, description="the person's relationship to the child")
@@ -78,7 +77,7 @@ class Consent(BaseModel):
 class ManagerAgreement(BaseModel):
     """Who agreed the move and the date of the decision in supervision (some clocks start there)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, hide_input_in_errors=True)
 
     manager: str = Field(min_length=2, max_length=80)
     decided_on: date
@@ -87,7 +86,7 @@ class ManagerAgreement(BaseModel):
 class TransferDetails(BaseModel):
     """What the requester puts on the card; `request_problems` checks it against the profile."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, hide_input_in_errors=True)
 
     case_reference: str = Field(min_length=3, max_length=32)
     child_initials: str = Field("", max_length=8, pattern=_INITIALS)
@@ -109,6 +108,8 @@ class TransferDetails(BaseModel):
     @field_validator("case_reference")
     @classmethod
     def _upper(cls, value: str) -> str:
+        if not value.isascii():
+            raise ValueError("a case reference is written in plain letters and digits")
         return value.upper()
 
 
@@ -119,7 +120,7 @@ def request_problems(details: TransferDetails, profile: PolicyProfile, *, today:
     title = DIRECTION_TITLES[direction].lower()
     problems: list[str] = []
 
-    if not re.fullmatch(profile.case_reference_pattern, details.case_reference):
+    if not profile.is_case_reference(details.case_reference):
         example = profile.case_reference_example
         problems.append(f"Enter the case reference as it is written in the case record, like {example}.")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.tables import ProcessedActionRow
@@ -41,3 +41,8 @@ class ProcessedActions:
         await self._session.execute(
             update(ProcessedActionRow).where(ProcessedActionRow.key == key).values(answer=answer)
         )
+
+    async def purge_before(self, cutoff: datetime) -> int:
+        """Forget actions carried out before `cutoff`, and the answers kept for their repeats."""
+        result = await self._session.execute(delete(ProcessedActionRow).where(ProcessedActionRow.at < cutoff))
+        return int(getattr(result, "rowcount", 0) or 0)

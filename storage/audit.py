@@ -48,7 +48,8 @@ class AuditLog:
 
 
 # The database itself refuses to change or delete an audit event (a purge for retention will need its
-# own, audited, migration-level procedure).
+# own, audited, migration-level procedure). The guards are the schema owner's: the application's role
+# cannot drop them when it owns nothing (README, section 6, and `stepbot grant`).
 _SQLITE_GUARDS = {
     "audit_events_no_update": "BEFORE UPDATE",
     "audit_events_no_delete": "BEFORE DELETE",
@@ -78,3 +79,35 @@ def drop_append_only_ddl(dialect: str) -> list[str]:
         "DROP TRIGGER IF EXISTS audit_events_no_change ON audit_events",
         "DROP FUNCTION IF EXISTS audit_events_append_only()",
     ]
+
+
+# Row triggers do not fire on TRUNCATE (PostgreSQL's quick way to empty a table): a statement trigger
+# refuses it (migration 0006). SQLite has no TRUNCATE; its DELETE without WHERE fires the row guard.
+def truncate_guard_ddl(dialect: str) -> list[str]:
+    if dialect == "sqlite":
+        return []
+    return [
+        "CREATE OR REPLACE FUNCTION audit_events_no_truncate() RETURNS trigger AS $$ "
+        "BEGIN RAISE EXCEPTION 'audit events are append-only: TRUNCATE is refused'; END; $$ LANGUAGE plpgsql",
+        "DROP TRIGGER IF EXISTS audit_events_no_truncate ON audit_events",
+        "CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events "
+        "FOR EACH STATEMENT EXECUTE FUNCTION audit_events_no_truncate()",
+    ]
+
+
+def drop_truncate_guard_ddl(dialect: str) -> list[str]:
+    if dialect == "sqlite":
+        return []
+    return [
+        "DROP TRIGGER IF EXISTS audit_events_no_truncate ON audit_events",
+        "DROP FUNCTION IF EXISTS audit_events_no_truncate()",
+    ]
+
+
+def every_guard_ddl(dialect: str) -> list[str]:
+    """Every guard the latest schema has: to put them back after the tests empty the tables."""
+    return append_only_ddl(dialect) + truncate_guard_ddl(dialect)
+
+
+def drop_every_guard_ddl(dialect: str) -> list[str]:
+    return drop_truncate_guard_ddl(dialect) + drop_append_only_ddl(dialect)

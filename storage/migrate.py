@@ -9,12 +9,17 @@ from alembic import command
 from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# The key of the PostgreSQL advisory lock that lets one migration run at a time (env.py takes it); any
+# fixed number works, as long as nothing else in the database uses it.
+MIGRATION_LOCK_KEY = 7_415_822_013
 
 
 def alembic_config(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", url)
+    # The config is a configparser, which reads "%" as interpolation: a percent-encoded password
+    # ("s3cr%40t") must be written "%%"; env.py reads it back with get_main_option, which undoes that.
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 

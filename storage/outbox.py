@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.messaging import OutboxKind, OutboxMessage
@@ -87,6 +87,13 @@ class OutboxRepository:
             values["status"] = "pending"
             values["due_at"] = retry_at
         await self._session.execute(update(OutboxRow).where(OutboxRow.id == message_id).values(**values))
+
+    async def purge_sent_before(self, cutoff: datetime) -> int:
+        """Delete rows sent before `cutoff`; dead rows stay until an administrator has looked at them."""
+        result = await self._session.execute(
+            delete(OutboxRow).where(OutboxRow.status == "sent", OutboxRow.sent_at < cutoff)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def pending_count(self) -> int:
         from sqlalchemy import func

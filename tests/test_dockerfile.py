@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.settings import IMAGE_MARKER, Settings
+
 REPO = Path(__file__).resolve().parent.parent
 DOCKERFILE = REPO / "Dockerfile"
 DOCKERIGNORE = REPO / ".dockerignore"
@@ -139,3 +141,21 @@ def test_the_service_listens_on_all_interfaces_on_the_bot_port() -> None:
     assert "STEPBOT_HOST=0.0.0.0" in env
     assert "STEPBOT_PORT=3978" in env
     assert any(i.keyword == "EXPOSE" and i.arguments.split() == ["3978"] for i in FINAL_STAGE)
+
+
+def test_the_image_writes_the_marker_that_makes_local_mode_refuse_to_start(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    keywords = [i.keyword for i in FINAL_STAGE]
+    [marking] = [n for n, i in enumerate(FINAL_STAGE) if i.keyword == "RUN" and f"> {IMAGE_MARKER}" in i.arguments]
+    # Written as root before the service's user takes over, so the service cannot remove it.
+    assert marking < keywords.index("USER")
+    env = " ".join(i.arguments for i in FINAL_STAGE if i.keyword == "ENV")
+    assert "STEPBOT_LOCAL_MODE" not in env
+    # With the marker, even `docker run -e STEPBOT_LOCAL_MODE=true -e STEPBOT_HOST=127.0.0.1` does not start.
+    marker = tmp_path / IMAGE_MARKER.name
+    marker.write_text("the stepbot image\n", encoding="utf-8")
+    monkeypatch.setattr("bot.settings.IMAGE_MARKER", marker)
+    settings = Settings(_env_file=None, local_mode=True, host="127.0.0.1")  # type: ignore[call-arg]
+    problem = settings.startup_problem()
+    assert problem is not None and "never runs in local mode" in problem

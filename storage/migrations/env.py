@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from storage.database import create_engine
+from storage.migrate import MIGRATION_LOCK_KEY
 from storage.tables import Base
 
 config = context.config
@@ -26,11 +28,17 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async() -> None:
+    # get_main_option undoes the "%%" that alembic_config wrote for each "%" of the URL.
     url = config.get_main_option("sqlalchemy.url")
     assert url, "the caller sets sqlalchemy.url"
     engine = create_engine(url)
     try:
         async with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Replicas migrating at once (STEPBOT_MIGRATE_ON_START) take turns: the first upgrades,
+                # the others wait here, then read the version it committed and find nothing to do. The
+                # lock is the transaction's, so it goes with the commit or rollback, whatever happens.
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
             await conn.run_sync(_run)
     finally:
         await engine.dispose()

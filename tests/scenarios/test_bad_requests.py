@@ -104,3 +104,25 @@ async def test_an_oversized_body_is_refused_before_anything_runs(bot: BotUnderTe
     assert exchange.status == 413
     assert exchange.sent == []
     assert await _refs(bot) == 0
+
+
+def _nested(bot: BotUnderTest, depth: int) -> bytes:
+    """A help message whose value is `depth` arrays deep, written out by hand (json.dumps would recurse)."""
+    body = json.dumps({**_help(bot), "value": "NESTED"})
+    return body.replace('"NESTED"', "[" * depth + "]" * depth).encode()
+
+
+async def test_a_deeply_nested_body_is_400_not_500(bot: BotUnderTest) -> None:
+    raw = _nested(bot, 3000)  # 6 kB: past Python's recursion limit when parsed
+    assert len(raw) < 8 * 1024
+    exchange = await bot.driver.post(_help(bot), raw=raw)
+    assert exchange.status == 400
+    assert exchange.sent == [] and await _refs(bot) == 0
+    shallow_but_deep = await bot.driver.post(_help(bot), raw=_nested(bot, 40))
+    assert shallow_but_deep.status == 400, "deeper than an activity ever is"
+
+
+async def test_a_body_without_a_token_is_refused_before_it_is_parsed(bot: BotUnderTest) -> None:
+    for raw in (_nested(bot, 3000), b"{not json", b"[1, 2, 3]"):
+        exchange = await bot.driver.post({}, raw=raw, token="")
+        assert exchange.status == 401, raw[:20]
