@@ -266,6 +266,16 @@ def build_services(
     )
 
 
+# Database drivers that log each statement with its parameters (what a person typed) at DEBUG.
+_CHATTY_DRIVERS = ("aiosqlite", "asyncpg")
+
+
+def quiet_database_drivers() -> None:
+    """Keep the drivers' statement logs off whatever level the bot logs at: parameters never reach a log."""
+    for name in _CHATTY_DRIVERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def create_app(
     settings: Settings,
     profile: PolicyProfile,
@@ -277,6 +287,7 @@ def create_app(
     problem = settings.startup_problem()
     if problem:
         raise RuntimeError(problem)
+    quiet_database_drivers()
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -264,6 +265,7 @@ async def start_bot(
         await http.close()
     for server in servers:
         await server.close()
+    SUITE_RECORD.posts.extend(connector.since(0))
 
 
 @pytest.fixture
@@ -273,5 +275,38 @@ async def bot(start_bot: Any) -> BotUnderTest:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Keep tests that share a database kind together, so each kind is set up once.
-    items.sort(key=lambda item: "postgresql" in item.nodeid)
+    # Keep tests that share a database kind together, so each kind is set up once; the privacy scan of
+    # everything the suite produced runs last.
+    items.sort(key=lambda item: ("test_privacy_scan" in item.nodeid, "postgresql" in item.nodeid))
+
+
+@dataclass
+class SuiteRecord:
+    """Everything the bot sent to the connector and every log line, across the whole run (for the privacy scan)."""
+
+    posts: list[Any]
+    logs: list[str]
+
+
+SUITE_RECORD = SuiteRecord(posts=[], logs=[])
+
+
+class _KeepEveryLine(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            SUITE_RECORD.logs.append(self.format(record) + (record.exc_text or ""))
+        except Exception:  # noqa: BLE001 - a log line that can't be formatted is one the scan can't read either
+            SUITE_RECORD.logs.append(str(record.msg))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def keep_every_log_line() -> Iterator[None]:
+    handler = _KeepEveryLine(level=logging.DEBUG)
+    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.INFO)  # the bot's info lines too (refusals, outcomes), not only warnings
+    root.addHandler(handler)
+    yield
+    root.removeHandler(handler)
+    root.setLevel(level)
