@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 
 export DATABASE_URL ?= sqlite+aiosqlite:///./data/stepbot.db
 
-.PHONY: run test lint pytest bench bench-booking package migrate check-config clean
+.PHONY: run test lint pytest bench bench-booking bench-reminders package migrate check-config clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ bench: $(STAMP)
 
 bench-booking: $(STAMP)
 	$(BIN)/python benchmarks/booking_burst.py $(BENCH_ARGS)
+
+## make bench-reminders: 100,000 queued outbox rows, one tick's due rows claimed and sent (BENCH_ARGS="--postgres URL")
+bench-reminders: $(STAMP)
+	$(BIN)/python benchmarks/reminders.py $(BENCH_ARGS)
 
 package: $(STAMP)
 	$(BIN)/stepbot package

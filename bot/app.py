@@ -32,14 +32,16 @@ from bot.credentials import BOT_FRAMEWORK_SCOPE, CachedConnectorFactory
 from bot.graph import GraphClient, GraphClinicCalendar
 from bot.handler import StepBot
 from bot.line_managers import ConfiguredLineManagers, GraphLineManagers
-from bot.outbox_sender import OutboxSender
-from bot.outbox_worker import OutboxWorker
+from bot.outbox_metrics import CONTENT_TYPE, metrics_text, outbox_readiness
+from bot.outbox_worker import OutboxWorker, worker_for
+from bot.profile_files import with_closure_days
 from bot.roles import RoleDirectory
 from bot.settings import Settings
 from dialogs.catalogue import build_router
 from dialogs.housekeeping import Housekeeping, Retention
 from dialogs.ports import ClinicCalendar, LineManagers
 from dialogs.turn import Services
+from dialogs.weekly_digest import ensure_next_digest
 from domain.profiles import PolicyProfile
 from domain.roles import Role
 from storage.database import create_engine, ping, session_factory
@@ -210,8 +212,20 @@ async def readyz(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
     database = await ping(runtime.engine)
     keys = runtime.keys is None or bool(runtime.keys.key_ids)
-    status = 200 if database and keys else 503
-    return web.json_response({"database": database, "signing_keys": keys}, status=status)
+    body: dict[str, Any] = {"database": database, "signing_keys": keys}
+    # Only a process that runs the tick can stall it: the outbox's state is reported beside it.
+    ticking = runtime.scheduler is not None
+    outbox, stalled = await outbox_readiness(runtime.worker, runtime.services.uow, ticking, database)
+    if outbox is not None:
+        body["outbox"] = outbox
+    return web.json_response(body, status=200 if database and keys and not stalled else 503)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus text: the outbox's tick, backlog, dead letters and 429s (counts and ages, no content)."""
+    runtime = request.app[RUNTIME]
+    text = await metrics_text(runtime.worker, runtime.services.uow, await ping(runtime.engine))
+    return web.Response(body=text.encode(), headers={"Content-Type": CONTENT_TYPE})
 
 
 async def _on_turn_error(context: Any, error: Exception) -> None:
@@ -257,12 +271,15 @@ def build_services(
         admin_contact=settings.admin_contact,
         channels=settings.channels(),
         admin_object_ids=tuple(roles.holders_of(Role.ADMINISTRATOR)),
+        role_holders={role: tuple(roles.holders_of(role)) for role in Role},
         capabilities_for=capabilities,
         clinic_join_url=settings.clinic_join_url,
         front_door_phone=settings.front_door_phone,
         front_door_out_of_hours_phone=settings.front_door_out_of_hours_phone,
         calendar=calendar,
         line_managers=line_managers or ConfiguredLineManagers(settings.teams),
+        digest_weekday=settings.digest_weekday,
+        digest_time=settings.digest_time,
     )
 
 
@@ -288,10 +305,13 @@ def create_app(
     if problem:
         raise RuntimeError(problem)
     quiet_database_drivers()
+    # The council's own closure days count as non-working days in every clock.
+    profile = with_closure_days(profile, settings.closure_dates)
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
 
     async def lifecycle(app: web.Application) -> Any:
         http = aiohttp.ClientSession()
@@ -322,7 +342,10 @@ def create_app(
             await keys.refresh(force=True)
             validator = BotFrameworkTokenValidator(settings.app_id, keys)
             refresher = asyncio.create_task(keys.run_periodic_refresh())
-        worker = OutboxWorker(services, OutboxSender(services, connectors, roles), clock, settings.outbox_batch)
+        worker = worker_for(settings, services, connectors, roles, clock)
+        async with services.uow() as work:
+            # Every replica queues the same next digest (its key is its date): one posts it.
+            await ensure_next_digest(work, services, clock())
         scheduler: AsyncIOScheduler | None = None
         if run_scheduler:
             scheduler = AsyncIOScheduler(timezone=settings.time_zone)

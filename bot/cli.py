@@ -1,4 +1,4 @@
-"""The `stepbot` console: serve, migrate, grant, check-config, package."""
+"""The `stepbot` console: serve, migrate, grant, check-config, package, dead-letters."""
 
 from __future__ import annotations
 
@@ -165,6 +165,43 @@ def grant(settings: Settings, app_role: str) -> int:
     return 0
 
 
+def dead_letters(settings: Settings, action: str, outbox_id: int | None) -> int:
+    """`stepbot dead-letters list|retry ID|drop ID`: what the bot gave up on (never what it carried)."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from dialogs.dead_letters import console_list, console_settle
+    from storage.database import create_engine, session_factory
+    from storage.uow import UnitOfWorkFactory
+
+    async def run() -> int:
+        engine = create_engine(settings.database_url)
+        try:
+            uow = UnitOfWorkFactory(session_factory(engine))
+            if action == "list":
+                letters = await console_list(uow)
+                for d in letters:
+                    died = d.dead_at.isoformat() if d.dead_at else "-"
+                    print(
+                        f"{d.id}\t{d.kind.value}\tdue {d.due_at.isoformat()}\tdead {died}\t{d.attempts} tries\t"
+                        f"{d.error_class}\t{d.error} {d.error_code}".rstrip()
+                    )
+                print(f"{len(letters)} dead letters")
+                return 0
+            if outbox_id is None:
+                print(f"say which: stepbot dead-letters {action} ID", file=sys.stderr)
+                return 2
+            if not await console_settle(uow, outbox_id, datetime.now(UTC), send=action == "retry"):
+                print(f"no dead letter {outbox_id}", file=sys.stderr)
+                return 1
+            print(f"dead letter {outbox_id} " + ("sent again" if action == "retry" else "dropped"))
+            return 0
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
 def package(app_id: str, output: str) -> int:
     """Needs only the app id (from --app-id or MICROSOFT_APP_ID), not the whole configuration."""
     from bot.package import build_package
@@ -186,6 +223,9 @@ def main(argv: list[str] | None = None) -> int:
     grants = sub.add_parser("grant", help="give the application's PostgreSQL role its least privileges")
     grants.add_argument("role", help="the role `stepbot serve` connects as (DATABASE_URL names the owner here)")
     sub.add_parser("check-config", help="print the configuration, secrets masked")
+    letters = sub.add_parser("dead-letters", help="list the messages the bot gave up on; send one again or drop it")
+    letters.add_argument("action", choices=["list", "retry", "drop"])
+    letters.add_argument("id", nargs="?", type=int, help="the dead letter's id (from list), for retry and drop")
     pkg = sub.add_parser("package", help="build the Teams app package (app.zip)")
     pkg.add_argument("--output", default="app.zip")
     pkg.add_argument("--app-id", default=None, help="defaults to MICROSOFT_APP_ID")
@@ -202,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
         return migrate(settings)
     if args.command == "grant":
         return grant(settings, args.role)
+    if args.command == "dead-letters":
+        return dead_letters(settings, args.action, args.id)
     return check_config(settings)
 
 

@@ -214,7 +214,10 @@ class CachedConnectorFactory(ConnectorFactory):  # type: ignore[misc]
             client = ConnectorClient(creds, base_url=service_url)
             # The outbox owns retries; msrest's would retry behind its back and hide 429s.
             client.config.retry_policy.retries = 0
-            client.config.connection.timeout = self._settings.http_timeout_seconds
+            # A few seconds, not msrest's 100: a send that hangs is retried by the outbox, not waited for.
+            client.config.connection.timeout = min(
+                self._settings.send_timeout_seconds, self._settings.http_timeout_seconds
+            )
             if self._settings.ca_bundle:
                 client.config.connection.verify = self._settings.ca_bundle
             self._clients[key] = client

@@ -1,4 +1,8 @@
-"""Carries out one outbox row: sends, creates a chat from the roster, updates a card, or runs a job."""
+"""Carries out one outbox row: sends (paced, with its @mentions), updates a card, runs a job; reroutes to a fallback.
+
+It tries once and says how it went: done (with what to keep), or a classified failure. What to do about a
+failure (wait in the lane, try later, stop, give up) is the worker's call.
+"""
 
 from __future__ import annotations
 
@@ -7,42 +11,51 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import aiohttp
 from botbuilder.core import CardFactory, MessageFactory
-from botbuilder.schema import Activity, ChannelAccount, ConversationParameters
+from botbuilder.schema import Activity
 from msrest.exceptions import ClientRequestError, HttpOperationError
+from sqlalchemy.exc import DBAPIError
 
 from bot.credentials import CachedConnectorFactory, TokenError
 from bot.graph import GraphError
+from bot.outbox_failures import (
+    REROUTED,
+    STALE_STATUS,
+    Failure,
+    FailureClass,
+    classify_http,
+    classify_token_error,
+    retry_after_seconds,
+    teams_error_code,
+)
+from bot.outbox_targets import Targets, Undeliverable
+from bot.pacing import PaceLater, Pacer
 from bot.roles import RoleDirectory
+from cards.delivery import rerouted_note, with_mentions, with_note
 from dialogs.jobs import find_job
 from dialogs.turn import Services
-from domain.messaging import ConversationKind, ConversationRef, OutboxKind, OutboxMessage
-from storage.rosters import Member
+from domain.messaging import ConversationRef, OutboxKind, OutboxMessage
 
 log = logging.getLogger(__name__)
 
-# Teams gives its own view of a card to at most 60 people through refresh.userIds.
-MAX_REFRESH_USERS = 60
-# refresh_for names a person as "person:<object id>" ("requester:" in rows queued before it was renamed).
-_PERSON_PREFIXES = ("person:", "requester:")
+_SENDS = (OutboxKind.SEND_TO_PERSON, OutboxKind.SEND_TO_CONVERSATION)
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """How a send ended: done (with a result to keep), retry later, or give up."""
+    """How a try ended: done (with a result to keep), or the failure, classified."""
 
     done: bool
     result: dict[str, Any] | None = None
-    retry_after_seconds: float | None = None
-    error: str = ""
+    failure: Failure | None = None
+
+    @property
+    def error(self) -> str:
+        return self.failure.error if self.failure is not None else ""
 
 
-class Undeliverable(Exception):
-    """Nowhere to send this row: no reference, or the bot was removed."""
-
-
-def _activity(payload: dict[str, Any]) -> Activity:
-    card = payload.get("card")
+def _activity(payload: dict[str, Any], card: Any) -> Activity:
     if card:
         activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
         if payload.get("summary"):
@@ -51,134 +64,50 @@ def _activity(payload: dict[str, Any]) -> Activity:
     return MessageFactory.text(str(payload.get("text", "")))
 
 
+def classify(exc: BaseException) -> Failure:
+    """A failed try as a class the worker acts on; the error names what failed, never what was sent."""
+    if isinstance(exc, PaceLater):
+        return Failure(FailureClass.PACED, "paced", retry_after=exc.seconds)
+    if isinstance(exc, Undeliverable):
+        return Failure(FailureClass.UNDELIVERABLE, str(exc)[:200])
+    if isinstance(exc, HttpOperationError):
+        response = getattr(exc, "response", None)
+        status = int(getattr(response, "status_code", 0) or 0)
+        return classify_http(status, teams_error_code(exc), retry_after_seconds(getattr(response, "headers", None)))
+    if isinstance(exc, ClientRequestError | TimeoutError | OSError | aiohttp.ClientError):
+        return Failure(FailureClass.TRANSIENT, type(exc).__name__)
+    if isinstance(exc, DBAPIError):
+        # Our own database went away mid-try (it comes back): the row is tried again, no traceback.
+        return Failure(FailureClass.TRANSIENT, "database unavailable")
+    if isinstance(exc, GraphError):
+        return Failure(FailureClass.TRANSIENT, str(exc)[:200], retry_after=60.0)
+    if isinstance(exc, TokenError):
+        return classify_token_error(str(exc))
+    return Failure(FailureClass.FAILED, type(exc).__name__)
+
+
 class OutboxSender:
     def __init__(
-        self, services: Services, connectors: CachedConnectorFactory, roles: RoleDirectory | None = None
+        self,
+        services: Services,
+        connectors: CachedConnectorFactory,
+        roles: RoleDirectory | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         self._services = services
         self._connectors = connectors
-        self._roles = roles
-
-    async def _roster(self, client: Any, ref: ConversationRef, now: datetime) -> list[Any]:
-        """The members of the conversation's team (or of the chat itself), kept as its roster for access checks."""
-        scope = ref.team_id or ref.conversation_id
-        members = list(await client.conversations.get_conversation_members(scope))
-        people = [
-            Member(str(m.aad_object_id), str(m.id or ""), str(getattr(m, "name", "") or ""))
-            for m in members
-            if getattr(m, "aad_object_id", None)
-        ]
-        async with self._services.uow() as uow:
-            await uow.rosters.replace(scope, people, now)
-        return members
-
-    async def _sync_roster(self, payload: dict[str, Any], now: datetime) -> Outcome:
-        ref = await self._conversation(str(payload["conversation_id"]))
-        client = await self._connectors.sending_client(ref.service_url)
-        members = await self._roster(client, ref, now)
-        return Outcome(done=True, result={"members": len(members)})
-
-    async def _viewers(self, client: Any, ref: ConversationRef, wanted: list[str], now: datetime) -> list[str]:
-        """The 29: ids, from the team roster, of members whose roles get their own view (at most 60)."""
-        if not wanted or self._roles is None or not ref.team_id:
-            return []
-        named = {w for w in wanted if w.startswith(_PERSON_PREFIXES)}
-        roles = set(wanted) - named
-        people = {w.split(":", 1)[1] for w in named}
-        members = await self._roster(client, ref, now)
-        found: list[str] = []
-        for member in members:
-            oid = getattr(member, "aad_object_id", None)
-            if not oid or not member.id:
-                continue
-            held = {r.value for r in await self._roles.roles_for(oid)}
-            if oid in people or held & roles:
-                found.append(member.id)
-            if len(found) == MAX_REFRESH_USERS:
-                break
-        return found
-
-    async def _conversation(self, conversation_id: str) -> ConversationRef:
-        async with self._services.uow() as uow:
-            ref = await uow.conversations.conversation(conversation_id)
-        if ref is None:
-            raise Undeliverable(f"no stored reference for conversation {conversation_id[:24]}")
-        if ref.status != "active":
-            raise Undeliverable(f"the bot is {ref.status} from that conversation")
-        return ref
-
-    async def _personal_chat(self, tenant_id: str, object_id: str, now: datetime) -> ConversationRef:
-        async with self._services.uow() as uow:
-            ref = await uow.conversations.personal_chat(tenant_id, object_id)
-            if ref is not None:
-                return ref
-            # Never spoke to the bot: find the person in a team roster and open a chat.
-            known = await uow.conversations.person_anywhere(tenant_id, object_id)
-            if known is None:
-                known = await uow.conversations.any_team(tenant_id)
-                user_id_known = False
-            else:
-                user_id_known = bool(known.user_id)
-        if known is None:
-            raise Undeliverable("the person has no chat with the bot and is in no known team")
-        client = await self._connectors.sending_client(known.service_url)
-        user_id = known.user_id if user_id_known else ""
-        if not user_id and known.team_id:
-            members = await client.conversations.get_conversation_members(known.team_id)
-            match = next((m for m in members if getattr(m, "aad_object_id", None) == object_id), None)
-            if match is None:
-                raise Undeliverable("the person is not on the team roster")
-            user_id = match.id
-        if not user_id:
-            raise Undeliverable("no Teams id for the person")
-        params = ConversationParameters(
-            is_group=False,
-            bot=ChannelAccount(id=known.bot_id),
-            members=[ChannelAccount(id=user_id)],
-            tenant_id=tenant_id,
-            channel_data={"tenant": {"id": tenant_id}},
-        )
-        created = await client.conversations.create_conversation(params)
-        ref = ConversationRef(
-            tenant_id=tenant_id,
-            kind=ConversationKind.PERSONAL,
-            conversation_id=created.id,
-            service_url=known.service_url,
-            object_id=object_id,
-            user_id=user_id,
-            bot_id=known.bot_id,
-        )
-        async with self._services.uow() as uow:
-            await uow.conversations.remember(ref, now)
-        return ref
+        self.pacer = pacer or Pacer()
+        self._targets = Targets(services, connectors, self.pacer, roles)
 
     async def deliver(self, message: OutboxMessage, now: datetime) -> Outcome:
         try:
             return await self._deliver(message, now)
-        except Undeliverable as exc:
-            return Outcome(done=False, error=str(exc))
-        except HttpOperationError as exc:
-            status = getattr(exc.response, "status_code", 0) or 0
-            if status == 429 or status >= 500:
-                retry_after = 0.0
-                headers = getattr(exc.response, "headers", {}) or {}
-                try:
-                    retry_after = float(headers.get("Retry-After", 0))
-                except (TypeError, ValueError):
-                    retry_after = 0.0
-                return Outcome(done=False, retry_after_seconds=max(retry_after, 1.0), error=f"HTTP {status}")
-            return Outcome(done=False, error=f"HTTP {status}")
-        except (ClientRequestError, TimeoutError, OSError) as exc:
-            return Outcome(done=False, retry_after_seconds=5.0, error=type(exc).__name__)
-        except GraphError as exc:
-            return Outcome(done=False, retry_after_seconds=60.0, error=str(exc))
-        except TokenError as exc:
-            # Entra gave no bot token: nothing was sent, so the row waits for Entra (expected, no traceback).
-            return Outcome(done=False, retry_after_seconds=60.0, error=f"no bot token: {exc}")
         except Exception as exc:
-            # A job that fails unexpectedly is retried later; the log has the row id, never the payload.
-            log.exception("outbox row failed", extra={"outbox_id": message.id, "kind": message.kind.value})
-            return Outcome(done=False, retry_after_seconds=300.0, error=type(exc).__name__)
+            failure = classify(exc)
+            if failure.cls is FailureClass.FAILED:
+                # Our own code or a job failed: the log has the row id, never the payload.
+                log.exception("outbox row failed", extra={"outbox_id": message.id, "kind": message.kind.value})
+            return Outcome(done=False, failure=failure)
 
     async def _deliver(self, message: OutboxMessage, now: datetime) -> Outcome:
         payload = message.payload
@@ -186,28 +115,86 @@ class OutboxSender:
             name = str(payload.get("job", ""))
             job = find_job(name)
             if job is None:
-                return Outcome(done=False, error=f"unknown job {name!r}")
+                return Outcome(done=False, failure=Failure(FailureClass.REJECTED, f"unknown job {name[:40]!r}"))
             await job(self._services, payload, now)
             return Outcome(done=True)
         if message.kind is OutboxKind.SYNC_ROSTER:
-            return await self._sync_roster(payload, now)
-        if message.kind is OutboxKind.SEND_TO_PERSON:
-            ref = await self._personal_chat(str(payload["tenant_id"]), str(payload["object_id"]), now)
+            ref = await self._targets.conversation(str(payload["conversation_id"]))
+            client = await self._connectors.sending_client(ref.service_url)
+            members = await self._targets.roster(client, ref, now)
+            return Outcome(done=True, result={"members": len(members)})
+        tried = ""
+        try:
+            ref = await self._target(message.kind, payload, now)
+            tried = ref.conversation_id
+            return await self._post(message, ref, now)
+        except Exception as exc:
+            failure = classify(exc)
+            if failure.cls is FailureClass.GONE and tried:
+                await self._targets.mark_stale(tried, STALE_STATUS.get(failure.code, "removed"), now)
+                log.info(
+                    "conversation marked stale",
+                    extra={"outbox_id": message.id, "status": failure.status, "code": failure.code},
+                )
+            fallback = payload.get("fallback")
+            if failure.cls not in REROUTED or message.kind not in _SENDS or not isinstance(fallback, dict):
+                raise
+            return await self._reroute(message, fallback, failure, now)
+
+    async def _target(self, kind: OutboxKind, payload: dict[str, Any], now: datetime) -> ConversationRef:
+        if kind is OutboxKind.SEND_TO_PERSON:
+            return await self._targets.personal_chat(str(payload["tenant_id"]), str(payload["object_id"]), now)
+        return await self._targets.conversation(str(payload["conversation_id"]))
+
+    async def _reroute(self, message: OutboxMessage, fallback: dict[str, Any], why: Failure, now: datetime) -> Outcome:
+        """The row's own target is gone: send it to its fallback instead (a manager, a managers' channel)."""
+        payload = message.payload
+        if fallback.get("object_id"):
+            tenant = str(fallback.get("tenant_id") or payload.get("tenant_id") or "")
+            if not tenant:
+                async with self._services.uow() as uow:
+                    tenant = await uow.conversations.tenant_of(str(fallback["object_id"])) or ""
+            ref = await self._targets.personal_chat(tenant, str(fallback["object_id"]), now)
+        elif fallback.get("conversation_id"):
+            ref = await self._targets.conversation(str(fallback["conversation_id"]))
         else:
-            ref = await self._conversation(str(payload["conversation_id"]))
+            raise Undeliverable("the fallback names no person and no conversation")
+        card = payload.get("card")
+        rerouted = {**payload, "thread_id": None}
+        if isinstance(card, dict):
+            rerouted["card"] = with_note(card, str(fallback.get("note") or rerouted_note()))
+        outcome = await self._post(OutboxMessage(message.kind, rerouted, message.due_at, id=message.id), ref, now)
+        log.info(
+            "outbox row rerouted to its fallback",
+            extra={"outbox_id": message.id, "because": why.code or why.cls.value},
+        )
+        return Outcome(done=True, result={**(outcome.result or {}), "rerouted": why.code or why.cls.value})
+
+    async def _post(self, message: OutboxMessage, ref: ConversationRef, now: datetime) -> Outcome:
+        payload = message.payload
         client = await self._connectors.sending_client(ref.service_url)
         card = payload.get("card")
         if isinstance(card, dict) and isinstance(card.get("refresh"), dict) and payload.get("refresh_for"):
-            viewers = await self._viewers(client, ref, list(payload["refresh_for"]), now)
-            payload = {**payload, "card": {**card, "refresh": {**card["refresh"], "userIds": viewers}}}
-        activity = _activity(payload)
-        if message.kind is OutboxKind.UPDATE_CARD:
-            activity.id = str(payload["activity_id"])
-            await client.conversations.update_activity(ref.conversation_id, activity.id, activity)
-            return Outcome(done=True, result={"activity_id": activity.id})
-        # A turn's reply queued while it could not be sent goes back into the channel thread it answers.
-        target = str(payload.get("thread_id") or ref.conversation_id)
-        response = await client.conversations.send_to_conversation(target, activity)
+            viewers = await self._targets.viewers(client, ref, list(payload["refresh_for"]), now)
+            card = {**card, "refresh": {**card["refresh"], "userIds": viewers}}
+        if isinstance(card, dict) and isinstance(payload.get("mention"), list):
+            card = with_mentions(card, await self._targets.mentions(ref, list(payload["mention"])))
+        activity = _activity(payload, card)
+        try:
+            await self.pacer.acquire(ref.conversation_id, ref.tenant_id)
+            if message.kind is OutboxKind.UPDATE_CARD:
+                activity.id = str(payload["activity_id"])
+                await client.conversations.update_activity(ref.conversation_id, activity.id, activity)
+                return Outcome(done=True, result={"activity_id": activity.id})
+            # A turn's reply queued while it could not be sent goes back into the channel thread it answers.
+            target = str(payload.get("thread_id") or ref.conversation_id)
+            response = await client.conversations.send_to_conversation(target, activity)
+        except HttpOperationError as exc:
+            failure = classify(exc)
+            if failure.cls is FailureClass.THROTTLED:
+                # Teams knows its limits better than our windows: hold the conversation back as it asks.
+                self.pacer.throttled_by_teams(ref.conversation_id, ref.tenant_id, failure.retry_after or 1.0)
+            raise
         return Outcome(
             done=True, result={"activity_id": getattr(response, "id", None), "conversation_id": ref.conversation_id}
         )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import re
+from datetime import date, time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -96,6 +98,8 @@ class Settings(BaseSettings):
     time_zone: str = Field("Europe/London", validation_alias=_env("STEPBOT_TIME_ZONE"))
     profile: str = Field("redcar", validation_alias=_env("STEPBOT_PROFILE"))
     profiles_dir: Path = Field(REPO_ROOT / "profiles", validation_alias=_env("STEPBOT_PROFILES_DIR"))
+    # The council's own closure days, not working days for any deadline: "2026-12-29,2026-12-30" (ISO dates).
+    closure_days: str = Field("", validation_alias=_env("STEPBOT_CLOSURE_DAYS"))
 
     # Microsoft endpoints (overridden only by the tests' local fakes or a sovereign cloud).
     openid_metadata_url: str = Field(BOT_FRAMEWORK_OPENID, validation_alias=_env("STEPBOT_OPENID_METADATA_URL"))
@@ -111,6 +115,17 @@ class Settings(BaseSettings):
     http_timeout_seconds: float = Field(10.0, gt=0, le=120, validation_alias=_env("STEPBOT_HTTP_TIMEOUT_SECONDS"))
     outbox_tick_seconds: float = Field(5.0, gt=0, le=3600, validation_alias=_env("STEPBOT_OUTBOX_TICK_SECONDS"))
     outbox_batch: int = Field(50, ge=1, le=1000, validation_alias=_env("STEPBOT_OUTBOX_BATCH"))
+    # How long a claimed row is this worker's before another may take it (renewed while it is still sending).
+    outbox_lease_seconds: float = Field(120.0, ge=1, le=3600, validation_alias=_env("STEPBOT_OUTBOX_LEASE_SECONDS"))
+    # The Bot Connector's own timeout (at most STEPBOT_HTTP_TIMEOUT_SECONDS): a send that hangs is retried.
+    send_timeout_seconds: float = Field(5.0, gt=0, le=120, validation_alias=_env("STEPBOT_SEND_TIMEOUT_SECONDS"))
+    # This process's share of Teams' 50 requests a second per tenant (divide it among the replicas).
+    pace_tenant_per_second: int = Field(50, ge=1, le=50, validation_alias=_env("STEPBOT_PACE_TENANT_PER_SECOND"))
+    # Names this process's claims in the outbox (and its logs); empty: the host, the pid and a random part.
+    worker_id: str = Field("", max_length=100, validation_alias=_env("STEPBOT_WORKER_ID"))
+    # The managers' weekly digest: the day (Monday is 0) and local time it goes to the managers' channel.
+    digest_weekday: int = Field(0, ge=0, le=6, validation_alias=_env("STEPBOT_DIGEST_WEEKDAY"))
+    digest_time: time = Field(time(9, 0), validation_alias=_env("STEPBOT_DIGEST_TIME"))
 
     # Retention: how long what only serves a repeat or a delivery is kept (expired drafts go at once).
     purge_interval_seconds: float = Field(
@@ -129,6 +144,27 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [t.strip() for t in value.split(",") if t.strip()]
         return value
+
+    @field_validator("closure_days")
+    @classmethod
+    def _iso_dates(cls, value: str) -> str:
+        days: list[date] = []
+        for part in (p.strip() for p in value.split(",")):
+            if not part:
+                continue
+            try:
+                # fromisoformat alone also takes "20261229" and week dates: only the documented form is read.
+                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", part):
+                    raise ValueError(part)
+                days.append(date.fromisoformat(part))
+            except ValueError:
+                raise ValueError(f"not a date written YYYY-MM-DD: {part!r}") from None
+        # Kept as text (sorted, without repeats) so check-config shows what was read.
+        return ",".join(d.isoformat() for d in sorted(set(days)))
+
+    @property
+    def closure_dates(self) -> frozenset[date]:
+        return frozenset(date.fromisoformat(d) for d in self.closure_days.split(",") if d)
 
     @model_validator(mode="after")
     def _credentials_make_sense(self) -> Settings:

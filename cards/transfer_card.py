@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import ClassVar
 
 from pydantic import Field
 
 from cards.elements import Json, card, container, facts, heading, text
 from cards.payloads import ID_MAX, ActionPayload, RecordAction, WithToggles
+from domain.deadline_rules import Fact
+from domain.deadlines import Deadline, soonest_first, standing_line
 from domain.directions import DIRECTION_TITLES
 from domain.profiles import PolicyProfile
 from domain.transfer_events import EVENTS, Form
@@ -38,6 +41,8 @@ class TransferEvent(RecordAction):
     """A button on the card: an event of the machine, acted at once or after its form."""
 
     event: Event
+    # A reminder's "Record it" opens the form on the fact that settles its clock.
+    fact: Fact | None = None
 
 
 class DecideTransfer(RecordAction, WithToggles):
@@ -52,6 +57,10 @@ class DecideTransfer(RecordAction, WithToggles):
     joint_visit_on: str = Field("", max_length=10)
     reason: str = Field("", max_length=300)
     note: str = Field("", max_length=1000)
+    on: str = Field("", max_length=10)  # the date something happened: a joint visit, an assessment completed
+    virtual: bool = False
+    fact: Fact | None = None
+    explained_to_family: bool = False
 
     def gap_keys(self) -> list[str]:
         return sorted(key for key, missing in self.toggled().items() if missing)
@@ -81,18 +90,31 @@ def case_label(transfer: Transfer, profile: PolicyProfile) -> str:
     return f"{transfer.case_reference} ({initials})" if initials else transfer.case_reference
 
 
-def deadline(transfer: Transfer, calendar: WorkingCalendar) -> str:
-    if transfer.state is State.GAPS_OPEN and transfer.gaps_due_at:
-        return "Gaps to fix by " + calendar.format_when(transfer.gaps_due_at)
-    if transfer.decision_due_at and transfer.state in (State.SUBMITTED, State.SCHEDULED):
-        return "Decision due by " + calendar.format_when(transfer.decision_due_at)
+NO_DEADLINE = "No deadline yet"
+CLOCKS_SHOWN = 4
+
+
+def next_deadline(deadlines: Sequence[Deadline], now: datetime, calendar: WorkingCalendar) -> str:
+    """A list's one line: the soonest open clock, or the planned joint visit, or none yet."""
+    running = soonest_first([d for d in deadlines if d.open])
+    if running:
+        return f"{running[0].title}: {standing_line(running[0], now, calendar)}"
+    return NO_DEADLINE
+
+
+def _clock_rows(
+    transfer: Transfer, deadlines: Sequence[Deadline], now: datetime, calendar: WorkingCalendar
+) -> list[tuple[str, str]]:
+    """Each clock of the request with its due date and whether it is met, due or overdue (open ones first)."""
+    shown = soonest_first(list(deadlines))[:CLOCKS_SHOWN]
+    rows = [(d.title, standing_line(d, now, calendar)) for d in shown]
     allocation = transfer.decision.allocation
     if allocation and allocation.joint_visit_on and transfer.state in (State.ACCEPTED, State.CO_WORKING):
-        return "Joint visit planned for " + format_date(allocation.joint_visit_on)
-    return "No deadline yet"
+        rows.append(("Joint visit planned", format_date(allocation.joint_visit_on)))
+    return rows or [("Deadlines", NO_DEADLINE)]
 
 
-def _eventbutton(transfer: Transfer, event: Event) -> Json:
+def _event_button(transfer: Transfer, event: Event) -> Json:
     ids = {"record_id": transfer.id, "version": transfer.version, "event": event.value}
     verb = "transfer.form" if needs_form(event) else "transfer.act"
     style = "destructive" if event in (Event.WITHDRAW, Event.DECLINE) else None
@@ -105,6 +127,8 @@ def render_transfer_card(
     calendar: WorkingCalendar,
     *,
     events: list[Event],
+    deadlines: Sequence[Deadline] = (),
+    now: datetime | None = None,
     refresh_for_viewers: bool = True,
     note: str = "",
 ) -> Json:
@@ -119,7 +143,7 @@ def render_transfer_card(
         ("Services", f"{transfer.from_team} → {transfer.to_service}"),
         ("Requested by", transfer.requester_name or "—"),
         ("Status", STATE_TITLES[transfer.state]),
-        ("Deadline", deadline(transfer, calendar)),
+        *_clock_rows(transfer, deadlines, now or transfer.updated_at or datetime.now(UTC), calendar),
     ]
     if transfer.allocated_worker:
         rows.append(("Allocated to", transfer.allocated_worker))
@@ -131,7 +155,7 @@ def render_transfer_card(
     body.append(facts(rows))
     if transfer.state is State.GAPS_OPEN and transfer.gaps:
         body.append(text(f"{len(transfer.gaps)} readiness gap(s) open: acceptance waits for them.", weight="Bolder"))
-    buttons = [_eventbutton(transfer, event) for event in events]
+    buttons = [_event_button(transfer, event) for event in events]
     details = button("View details", "transfer.details", {"record_id": transfer.id})
     if not events:
         buttons = [details, button("Show my actions", "transfer.refresh", {"record_id": transfer.id})]
@@ -152,17 +176,26 @@ def render_transfer_card(
 
 
 def render_transfer_list(
-    title: str, transfers: list[Transfer], calendar: WorkingCalendar, profile: PolicyProfile
+    title: str,
+    transfers: list[Transfer],
+    calendar: WorkingCalendar,
+    profile: PolicyProfile,
+    *,
+    deadlines: Mapping[int, Sequence[Deadline]] | None = None,
+    now: datetime | None = None,
 ) -> Json:
+    """Each request with its status and its soonest deadline."""
+    at = now or datetime.now(UTC)
     body: list[Json] = [heading(title)]
     if not transfers:
         body.append(text("Nothing here."))
     for transfer in transfers[:15]:
+        soonest = next_deadline((deadlines or {}).get(transfer.id, ()), at, calendar)
         body.append(
             container(
                 [
                     text(f"{case_label(transfer, profile)} · {DIRECTION_TITLES[transfer.direction]}", weight="Bolder"),
-                    text(f"{STATE_TITLES[transfer.state]} · {deadline(transfer, calendar)}", subtle=True),
+                    text(f"{STATE_TITLES[transfer.state]} · {soonest}", subtle=True),
                     {
                         "type": "ActionSet",
                         "actions": [button("Open", "transfer.refresh", {"record_id": transfer.id})],

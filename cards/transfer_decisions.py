@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from cards.elements import Json, card, heading, text
 from cards.transfer_card import BUTTON_TITLES, GAP_PREFIX, button, case_label
+from domain.deadline_rules import Fact
 from domain.profiles import PolicyProfile
 from domain.transfer_events import EVENTS, Form
+from domain.transfer_facts import RECORD_TITLES, recordable_facts, window_title
 from domain.transfer_machine import Event
 from domain.transfer_record import Transfer
 from domain.transfers import CONSENT_TITLES, ROUTE_TITLES
@@ -147,6 +151,77 @@ def _gap_inputs(transfer: Transfer, profile: PolicyProfile) -> list[Json]:
     ]
 
 
+def _date_input(id_: str, label: str, *, today: date | None, ahead: bool = False) -> Json:
+    out: Json = {"type": "Input.Date", "id": id_, "label": label, "isRequired": True, "errorMessage": "Choose the date"}
+    if today is not None and not ahead:
+        out["max"] = today.isoformat()  # it has happened: no date in the future
+    return out
+
+
+def _joint_visit_inputs(profile: PolicyProfile, today: date | None) -> list[Json]:
+    inputs = [_date_input("on", "The day of the joint visit", today=today)]
+    if profile.transfers.virtual_introduction:
+        inputs.append(
+            {
+                "type": "Input.Toggle",
+                "id": "virtual",
+                "title": "It was a virtual introduction (the family met the new worker online)",
+                "label": "How it happened",
+                "valueOn": "true",
+                "valueOff": "false",
+                "value": "false",
+            }
+        )
+    return inputs
+
+
+def _what_happened_inputs(
+    transfer: Transfer, profile: PolicyProfile, today: date | None, fact: Fact | None
+) -> list[Json]:
+    facts = recordable_facts(transfer, profile)
+    titles = {f: RECORD_TITLES[f] for f in facts}
+    if Fact.WINDOW_DATE in titles:
+        titles[Fact.WINDOW_DATE] = f"The date of {window_title(transfer, profile)}"
+    choice: Json = {
+        "type": "Input.ChoiceSet",
+        "id": "fact",
+        "label": "What happened",
+        "choices": [{"title": titles[f], "value": f.value} for f in facts],
+        "isRequired": True,
+        "errorMessage": "Choose what happened",
+    }
+    if fact in titles:
+        choice["value"] = fact.value if fact else ""
+    # A window date (a final hearing) may be ahead; everything else has happened.
+    ahead = facts == [Fact.WINDOW_DATE]
+    return [choice, _date_input("on", "When", today=today, ahead=ahead)]
+
+
+def _not_possible_inputs() -> list[Json]:
+    return [
+        {
+            "type": "Input.Text",
+            "id": "reason",
+            "label": "Why the joint visit is not possible in time",
+            "maxLength": 300,
+            "isMultiline": True,
+            "isRequired": True,
+            "errorMessage": "Say why it is not possible",
+        },
+        {
+            "type": "Input.Toggle",
+            "id": "explained_to_family",
+            "title": "The reason has been explained to the family",
+            "label": "The family",
+            "valueOn": "true",
+            "valueOff": "false",
+            "value": "false",
+            "isRequired": True,
+            "errorMessage": "Explain the reason to the family first",
+        },
+    ]
+
+
 def render_decision_form(
     transfer: Transfer,
     profile: PolicyProfile,
@@ -154,6 +229,8 @@ def render_decision_form(
     *,
     suggested_worker: str = "",
     note: str = "",
+    today: date | None = None,
+    fact: Fact | None = None,
 ) -> Json:
     """The inputs the event's form needs (the event table says which), or a confirmation when it needs none."""
     ids = {"record_id": transfer.id, "version": transfer.version, "event": event.value}
@@ -172,6 +249,13 @@ def render_decision_form(
     elif form is Form.GAPS:
         body.append(text("Mark what is missing from the record. Acceptance waits until the gaps are fixed."))
         body += _gap_inputs(transfer, profile)
+    elif form is Form.JOINT_VISIT:
+        body += _joint_visit_inputs(profile, today)
+    elif form is Form.WHAT_HAPPENED:
+        body.append(text("Record the date it happened: the procedure's deadlines count from it."))
+        body += _what_happened_inputs(transfer, profile, today, fact)
+    elif form is Form.NOT_POSSIBLE:
+        body += _not_possible_inputs()
     else:
         body.append(text(_CONFIRM_SENTENCES.get(event, "The request moves on for everyone on it.")))
         verb = "transfer.act"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from cards.transfer_card import render_transfer_refused
 from dialogs.router import RefusalRecord, Refused
 from dialogs.turn import Reply, Services, Turn
+from domain.deadlines import Deadline
 from domain.directions import Direction
 from domain.messaging import OutboxKind, OutboxMessage
 from domain.roles import Role
@@ -102,10 +103,12 @@ class Case:
     facts: CaseFacts
     relations: frozenset[Relation]
     roster_read: OutboxMessage | None = None  # set when the receiving channel's roster is not known yet
+    deadlines: tuple[Deadline, ...] = ()
 
-    def after(self, moved: Transfer, services: Services, turn: Turn) -> Case:
+    def after(self, moved: Transfer, services: Services, turn: Turn, deadlines: Sequence[Deadline]) -> Case:
         """The same person's standing once the request moved on (allocating to oneself adds a relationship)."""
-        return Case(moved, self.facts, relations_of(turn.actor, moved, self.facts, services.profile))
+        relations = relations_of(turn.actor, moved, self.facts, services.profile)
+        return Case(moved, self.facts, relations, deadlines=tuple(deadlines))
 
     def refused(self, turn: Turn, action: str, reason: str, kind: str) -> Refused:
         """Refuse an action on this case; when the roster was unknown, say so and read it instead."""
@@ -133,7 +136,8 @@ async def load_case(uow: UnitOfWork, services: Services, turn: Turn, record_id: 
         if roster_read is not None:
             raise _roster_unknown(turn, record_id, action, roster_read)
         raise refusal(turn, None, record_id, action, NOT_YOURS, "no_relationship")
-    return Case(transfer, facts, relations, roster_read)
+    deadlines = tuple(await uow.deadlines.for_transfer(transfer.id))
+    return Case(transfer, facts, relations, roster_read, deadlines)
 
 
 async def visible(

@@ -7,6 +7,9 @@ from dialogs import (
     booking_assessment,
     booking_waitlist,
     clinic_agenda,
+    dead_letters,
+    deadline_actions,
+    digests,
     transfer_decisions,
     transfer_requests,
 )
@@ -22,6 +25,9 @@ def build_router() -> Router:
     root.include(booking_waitlist.router)
     root.include(booking_assessment.router)
     root.include(clinic_agenda.router)
+    root.include(dead_letters.router)
+    root.include(digests.router)
     root.include(transfer_requests.router)
     root.include(transfer_decisions.router)
+    root.include(deadline_actions.router)
     return root

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from dialogs.turn import Card
 from domain.messaging import OutboxKind, OutboxMessage
@@ -19,12 +20,23 @@ async def notify_person(
     due_at: datetime | None = None,
     dedupe_key: str | None = None,
     summary: str = "",
+    extra: dict[str, Any] | None = None,
 ) -> None:
-    """A card to someone's personal chat; the sender creates the chat from the roster if need be."""
+    """A card to someone's personal chat; the sender creates the chat from the roster if need be.
+
+    `extra` carries what the sender understands beside the card: `fallback` (another target when the person
+    can't be reached), `fold` (may go in one digest with others due at once), `mention`, `late_note`.
+    """
     await uow.outbox.add(
         OutboxMessage(
             kind=OutboxKind.SEND_TO_PERSON,
-            payload={"tenant_id": tenant_id, "object_id": object_id, "card": card, "summary": summary},
+            payload={
+                "tenant_id": tenant_id,
+                "object_id": object_id,
+                "card": card,
+                "summary": summary,
+                **(extra or {}),
+            },
             due_at=due_at or now,
             dedupe_key=dedupe_key,
         ),
@@ -43,6 +55,7 @@ async def post_to_conversation(
     summary: str = "",
     track: str | None = None,
     refresh_for: list[str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> None:
     """A card into a channel or chat; `track` names the record whose card it is, to update it later.
 
@@ -58,6 +71,7 @@ async def post_to_conversation(
                 "summary": summary,
                 "track": track,
                 "refresh_for": refresh_for or [],
+                **(extra or {}),
             },
             due_at=due_at or now,
             dedupe_key=dedupe_key,

@@ -18,15 +18,19 @@ from dialogs.clinic_rules import calendar_of
 from dialogs.router import Refused, Router, StaleCard
 from dialogs.transfer_effects import base_card, viewer_card
 from dialogs.turn import Reply, Services, Turn
+from domain.deadline_rules import Fact
 from domain.transfer_decide import (
     AllocationInput,
     GapsInput,
     Inputs,
+    JointVisitInput,
     NoInput,
     NoteInput,
+    NotPossibleInput,
     ReasonInput,
     Refusal,
     RefusalKind,
+    WhatHappenedInput,
     admissible,
     decide,
 )
@@ -67,7 +71,8 @@ async def refresh(turn: Turn, services: Services, payload: ViewTransfer) -> Repl
             case = await load_case(uow, services, turn, payload.record_id, "transfer.refresh")
         except Refused:
             if transfer is not None and posted_here:
-                return Reply(cards=[base_card(services, transfer)])
+                deadlines = await uow.deadlines.for_transfer(transfer.id)
+                return Reply(cards=[base_card(services, transfer, deadlines, turn.now)])
             raise
     return Reply(cards=[viewer_card(services, case, turn)])
 
@@ -87,9 +92,13 @@ async def open_transfers(turn: Turn, services: Services, wanted: str) -> Reply:
     states = [s for s in OPEN_STATES if not wanted or s.value == wanted.replace(" ", "_")]
     async with services.uow() as uow:
         found = await visible(uow, services, turn, states=states, mine_only=False)
+        deadlines = await uow.deadlines.for_transfers([t.id for t in found])
     found.sort(key=lambda t: t.submitted_at or t.updated_at or turn.now)
     title = "Open transfer requests" + (f": {wanted}" if wanted else "")
-    return Reply(cards=[render_transfer_list(title, found, calendar_of(services), services.profile)], private=True)
+    card = render_transfer_list(
+        title, found, calendar_of(services), services.profile, deadlines=deadlines, now=turn.now
+    )
+    return Reply(cards=[card], private=True)
 
 
 class ShowOpen(ActionPayload):
@@ -107,12 +116,22 @@ async def open_action(turn: Turn, services: Services, payload: ShowOpen) -> Repl
 
 
 # -- the buttons -------------------------------------------------------------------------------------------------
-def _form_card(services: Services, case: Case, event: Event, note: str = "") -> dict[str, object]:
+def _form_card(
+    services: Services, case: Case, event: Event, turn: Turn, note: str = "", fact: Fact | None = None
+) -> dict[str, object]:
     previous = case.transfer.decision.previous_worker
     suggested = previous.name if previous is not None else ""
     if suggested and not note:
         note = f"{suggested} stepped this case down recently: the step up returns to them."
-    return render_decision_form(case.transfer, services.profile, event, suggested_worker=suggested, note=note)
+    return render_decision_form(
+        case.transfer,
+        services.profile,
+        event,
+        suggested_worker=suggested,
+        note=note,
+        today=calendar_of(services).local_date(turn.now),
+        fact=fact,
+    )
 
 
 @router.action("transfer.form", payload=TransferEvent, roles=CASE_ROLES)
@@ -125,7 +144,7 @@ async def form(turn: Turn, services: Services, payload: TransferEvent) -> Reply:
         move = admissible(case.transfer, payload.event, turn.actor, case.relations, services.profile)
         if isinstance(move, Refusal):
             raise _refused(turn, case, payload.event, move)
-    return Reply(cards=[_form_card(services, case, payload.event)])
+    return Reply(cards=[_form_card(services, case, payload.event, turn, fact=payload.fact)])
 
 
 @router.change("transfer.act", payload=TransferEvent, roles=CASE_ROLES)
@@ -162,6 +181,17 @@ def inputs_of(payload: DecideTransfer) -> Inputs | str:
         return NoteInput(note=payload.note)
     if form_kind is Form.GAPS:
         return GapsInput(gaps=tuple(payload.gap_keys()[:40]))
+    if form_kind in (Form.JOINT_VISIT, Form.WHAT_HAPPENED):
+        on = _date(payload.on)
+        if on is None:
+            return "Enter the date with the date picker."
+        if form_kind is Form.JOINT_VISIT:
+            return JointVisitInput(on=on, virtual=payload.virtual)
+        if payload.fact is None:
+            return "Choose what happened from the list."
+        return WhatHappenedInput(fact=payload.fact, on=on)
+    if form_kind is Form.NOT_POSSIBLE:
+        return NotPossibleInput(reason=payload.reason, explained_to_family=payload.explained_to_family)
     return NoInput()
 
 
@@ -171,7 +201,7 @@ async def decide_action(turn: Turn, services: Services, payload: DecideTransfer,
     inputs = inputs_of(payload)
     if isinstance(inputs, str):
         case = await load_case(uow, services, turn, payload.record_id, f"transfer.{payload.event.value}")
-        raise Refused(Reply(cards=[_form_card(services, case, payload.event, note=inputs)]))
+        raise Refused(Reply(cards=[_form_card(services, case, payload.event, turn, note=inputs)]))
     return await _decide(
         uow, turn, services, payload.record_id, payload.version, payload.event, inputs, "transfer.decide"
     )
@@ -196,11 +226,11 @@ async def _decide(
         move = admissible(case.transfer, event, turn.actor, case.relations, services.profile)
         if isinstance(move, Refusal):
             raise _refused(turn, case, event, move)
-        raise Refused(Reply(cards=[_form_card(services, case, event)]))
+        raise Refused(Reply(cards=[_form_card(services, case, event, turn)]))
     outcome = decide(case.transfer, event, inputs, turn.actor, case.relations, services.profile, turn.now)
     if isinstance(outcome, Refusal):
         if outcome.kind is RefusalKind.INPUT:
-            raise Refused(Reply(cards=[_form_card(services, case, event, note=outcome.reason)]))
+            raise Refused(Reply(cards=[_form_card(services, case, event, turn, note=outcome.reason)]))
         raise _refused(turn, case, event, outcome)
     after = await uow.transfers.save(
         case.transfer, outcome, actor_object_id=turn.actor.object_id, actor_name=turn.actor.name, now=turn.now
@@ -209,4 +239,5 @@ async def _decide(
         current = await load_case(uow, services, turn, record_id, f"transfer.{event.value}")
         raise _stale(turn, services, current)
     await transfer_effects.after_move(uow, services, turn, case.transfer, after, event, outcome, card)
-    return Reply(cards=[viewer_card(services, case.after(after, services, turn), turn)])
+    deadlines = await uow.deadlines.for_transfer(after.id)
+    return Reply(cards=[viewer_card(services, case.after(after, services, turn, deadlines), turn)])

@@ -2,36 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from cards.transfer_card import render_transfer_card, render_transfer_notice
-from dialogs.audit_trail import audit, audit_system
+from dialogs.audit_trail import audit
 from dialogs.case_access import Case
-from dialogs.clinic_jobs import schedule
 from dialogs.clinic_rules import calendar_of
-from dialogs.jobs import job
+from dialogs.deadlines import record_facts
 from dialogs.notices import notify_person, post_to_conversation, update_card
 from dialogs.tracking import track_key, tracker
 from dialogs.turn import Services, Turn
+from domain.deadline_rules import Fact
+from domain.deadlines import Deadline
 from domain.roles import Role
 from domain.transfer_access import available_events, on_meeting
 from domain.transfer_decide import Decided
-from domain.transfer_events import EVENTS, Clock, deciding_roles
-from domain.transfer_machine import STATE_TITLES, Event, State
+from domain.transfer_events import deciding_roles
+from domain.transfer_facts import When
+from domain.transfer_machine import STATE_TITLES, Event
 from domain.transfer_record import Transfer
 from storage.uow import UnitOfWork
 
 
 def viewer_card(services: Services, case: Case, turn: Turn, *, note: str = "") -> dict[str, Any]:
-    """This person's view: exactly the buttons they may press on this request now."""
+    """This person's view: exactly the buttons they may press on this request now, and each clock."""
     events = available_events(turn.actor, case.relations, case.transfer, services.profile)
-    return render_transfer_card(case.transfer, services.profile, calendar_of(services), events=events, note=note)
+    return render_transfer_card(
+        case.transfer,
+        services.profile,
+        calendar_of(services),
+        events=events,
+        deadlines=case.deadlines,
+        now=turn.now,
+        note=note,
+    )
 
 
-def base_card(services: Services, transfer: Transfer) -> dict[str, Any]:
+def base_card(services: Services, transfer: Transfer, deadlines: Sequence[Deadline], now: datetime) -> dict[str, Any]:
     """The view everyone in the channel sees first: no decision buttons, only details and 'show my actions'."""
-    return render_transfer_card(transfer, services.profile, calendar_of(services), events=[])
+    return render_transfer_card(
+        transfer, services.profile, calendar_of(services), events=[], deadlines=deadlines, now=now
+    )
 
 
 def refresh_for(services: Services, transfer: Transfer) -> list[str]:
@@ -60,7 +73,16 @@ async def tell_managers(
         )
 
 
-async def after_submit(uow: UnitOfWork, services: Services, turn: Turn, transfer: Transfer, channel_id: str) -> None:
+async def after_submit(
+    uow: UnitOfWork,
+    services: Services,
+    turn: Turn,
+    transfer: Transfer,
+    channel_id: str,
+    facts: Sequence[tuple[Fact, When]],
+) -> list[Deadline]:
+    """The audit event, the clocks the submission starts, and the card posted to the receiving channel."""
+    started = await record_facts(uow, services, transfer, facts, turn.now)
     await audit(
         uow,
         turn,
@@ -72,7 +94,7 @@ async def after_submit(uow: UnitOfWork, services: Services, turn: Turn, transfer
     await post_to_conversation(
         uow,
         conversation_id=channel_id,
-        card=base_card(services, transfer),
+        card=base_card(services, transfer, started, turn.now),
         now=turn.now,
         summary=f"Transfer request {transfer.case_reference}",
         track=track_key("transfer", transfer.id, transfer.version),
@@ -96,6 +118,7 @@ async def after_submit(uow: UnitOfWork, services: Services, turn: Turn, transfer
             summary=f"{transfer.case_reference} is stepping up again",
         )
         await tell_managers(uow, services, card, turn.now, summary="Step up returns")
+    return started
 
 
 async def after_move(
@@ -108,7 +131,9 @@ async def after_move(
     decided: Decided,
     card: str = "",
 ) -> None:
-    """The audit event, the card updated for everyone, and what the event table says follows."""
+    """The audit event, the clocks the move starts and settles, the card updated for everyone, and what the
+    event table says follows."""
+    await record_facts(uow, services, after, decided.facts, turn.now)
     await audit(
         uow,
         turn,
@@ -130,7 +155,7 @@ async def after_move(
             uow,
             conversation_id=after.channel_conversation_id,
             activity_id=after.channel_activity_id,
-            card=base_card(services, after),
+            card=base_card(services, after, await uow.deadlines.for_transfer(after.id), turn.now),
             now=turn.now,
             refresh_for=refresh_for(services, after),
         )
@@ -153,15 +178,6 @@ async def after_move(
         await tell_managers(
             uow, services, notice_card, turn.now, summary=f"{after.case_reference} needs a named worker"
         )
-    if Clock.READINESS_GAPS in EVENTS[event].starts and after.gaps_due_at is not None:
-        await schedule(
-            uow,
-            "transfer.gaps_due",
-            {"transfer_id": after.id, "version": after.version},
-            after.gaps_due_at,
-            turn.now,
-            key=f"transfer:{after.id}:gaps:{after.version}",
-        )
 
 
 @tracker("transfer")
@@ -177,38 +193,7 @@ async def transfer_posted(
                 uow,
                 conversation_id=conversation_id,
                 activity_id=activity_id,
-                card=base_card(services, transfer),
+                card=base_card(services, transfer, await uow.deadlines.for_transfer(transfer.id), now),
                 now=now,
                 refresh_for=refresh_for(services, transfer),
             )
-
-
-@job("transfer.gaps_due")
-async def gaps_due(services: Services, payload: dict[str, Any], now: datetime) -> None:
-    """Readiness gaps not fixed in time: escalate to whom the profile names, and tell the managers' channel."""
-    async with services.uow() as uow:
-        transfer = await uow.transfers.get(int(payload["transfer_id"]))
-        if transfer is None or transfer.state is not State.GAPS_OPEN or transfer.version != int(payload["version"]):
-            return
-        role = services.profile.transfers.gap_escalation_role
-        who = services.profile.role_title(role) if role else "a manager"
-        if role is not None:
-            # From now on they stand in a relationship to the case, for this escalation.
-            await uow.transfers.escalate(transfer.id, role)
-            await audit_system(
-                uow, now, transfer.tenant_id, "transfer.escalated", "transfer", str(transfer.id), {"to": role.value}
-            )
-        notice = render_transfer_notice(
-            transfer,
-            services.profile,
-            "Readiness gaps not fixed in time",
-            [f"{len(transfer.gaps)} gap(s) are still open: this goes to {who}."],
-        )
-        await tell_managers(
-            uow,
-            services,
-            notice,
-            now,
-            summary=f"{transfer.case_reference}: gaps overdue",
-            dedupe_key=f"transfer:{transfer.id}:gaps-escalated:{transfer.version}",
-        )

@@ -279,12 +279,12 @@ async def submit(turn: Turn, services: Services, payload: SubmitTransfer, uow: U
         channel_conversation_id=channel_id,
         wording=sent.wording,
         decision=Decisions(previous_worker=sent.previous_worker),
-        decision_due_at=sent.decision_due_at,
         now=turn.now,
     )
-    await transfer_effects.after_submit(uow, services, turn, transfer, channel_id)
+    started = await transfer_effects.after_submit(uow, services, turn, transfer, channel_id, sent.facts)
     # The requester's own view: they sent it, so they stand to it as its requester.
-    case = Case(transfer, CaseFacts(), relations_of(actor, transfer, CaseFacts(), services.profile))
+    relations = relations_of(actor, transfer, CaseFacts(), services.profile)
+    case = Case(transfer, CaseFacts(), relations, deadlines=tuple(started))
     return Reply(cards=[viewer_card(services, case, turn, note="Sent. You'll be told of each decision.")])
 
 
@@ -299,8 +299,16 @@ async def urgent_called(turn: Turn, services: Services, _payload: UrgentCalled, 
 async def my_transfers(turn: Turn, services: Services) -> Reply:
     async with services.uow() as uow:
         mine = await visible(uow, services, turn, states=None, mine_only=True)
-    open_first = [t for t in mine if t.open] + [t for t in mine if not t.open][:5]
-    card = render_transfer_list("Your transfer requests", open_first, calendar_of(services), services.profile)
+        open_first = [t for t in mine if t.open] + [t for t in mine if not t.open][:5]
+        deadlines = await uow.deadlines.for_transfers([t.id for t in open_first])
+    card = render_transfer_list(
+        "Your transfer requests",
+        open_first,
+        calendar_of(services),
+        services.profile,
+        deadlines=deadlines,
+        now=turn.now,
+    )
     return Reply(cards=[card], private=True)
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from cards.common import Capability
 from dialogs.ports import ClinicCalendar, LineManagers, NoLineManagers
 from domain.messaging import ConversationKind
 from domain.profiles import PolicyProfile
-from domain.roles import Person
+from domain.roles import Person, Role
 from storage.uow import UnitOfWorkFactory
 
 Card = dict[str, Any]
@@ -71,5 +71,10 @@ class Services:
     front_door_out_of_hours_phone: str = ""
     calendar: ClinicCalendar | None = None
     line_managers: LineManagers = field(default_factory=NoLineManagers)
+    # Who holds each role by object id in STEPBOT_ROLES (group members are not listed): escalations to a role.
+    role_holders: dict[Role, tuple[str, ...]] = field(default_factory=dict)
+    # When the managers' weekly digest goes out (Monday is 0), local time.
+    digest_weekday: int = 0
+    digest_time: time = time(9, 0)
     # Set by the catalogue: what the help card lists for a person.
     capabilities_for: Callable[[Turn], list[Capability]] = field(default=lambda _turn: [])

@@ -51,3 +51,30 @@ class OutboxMessage:
     id: int = 0
     attempts: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    # The claim: which worker holds the row, and the time it was first due (lateness counts from there).
+    locked_by: str = ""
+    scheduled_at: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        """The row's idempotency key, or one made from its id: how a digest names what it carries."""
+        return self.dedupe_key or f"outbox:{self.id}"
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """An outbox row given up on: what it was and why, never what it carried."""
+
+    id: int
+    kind: OutboxKind
+    due_at: datetime
+    dead_at: datetime | None
+    attempts: int
+    error: str
+    error_class: str
+    error_code: str
+    dedupe_key: str | None
+    # Where it was going: a personal chat (tenant, object id) or a conversation id; no card, no text.
+    conversation_id: str = ""
+    object_id: str = ""
+    tenant_id: str = ""

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from domain.deadline_rules import DeadlineRule, check_deadlines
 from domain.directions import Direction
 from domain.roles import ROLE_TITLES, Role
 
@@ -31,8 +32,18 @@ class Working(_Strict):
     time_zone: str = "Europe/London"
     holiday_calendar: str = "GB-ENG"
     end_of_day: time = time(17, 0)
+    # Working hours for reminders and escalations (domain.deadline_times.next_working_moment): from the start,
+    # up to but not including the end.
     reminder_window_start: time = time(9, 0)
     reminder_window_end: time = time(17, 0)
+    # The council's own days off; bot/ adds STEPBOT_CLOSURE_DAYS here at start-up (bot.profile_files).
+    closure_days: frozenset[date] = frozenset()
+
+    @model_validator(mode="after")
+    def _window_is_a_window(self) -> Working:
+        if self.reminder_window_end <= self.reminder_window_start:
+            raise ValueError("reminder_window_end must be after reminder_window_start")
+        return self
 
     @field_validator("time_zone")
     @classmethod
@@ -154,16 +165,11 @@ class Transfers(_Strict):
     consent_required: list[Direction] = Field(description="directions that need the family's consent given to submit")
     level_of_need: list[str] = Field(default_factory=list, description="empty: the profile doesn't ask")
     wording: str = Field("", max_length=300, description="what the receiving side expects to read on a step down")
-    front_door_decision_hours: int | None = Field(None, ge=1, le=168)
-    front_door_decision_working_days: int | None = Field(None, ge=1, le=20)
-    gap_fix_working_days: int | None = Field(None, ge=1, le=20)
-    gap_escalation_role: Role | None = None
     decision_authority: Literal["receiving_side", "meeting"] = "receiving_side"
     routes: list[str] = Field(min_length=1)
     step_across_channels: dict[str, str] = Field(
         default_factory=dict, description="receiving service -> channel key, for a step across or co-work request"
     )
-    co_working_days: int = Field(0, ge=0, le=90, description="days the sending side stays open after allocation")
     show_initials: bool = False
     return_to_previous_worker_months: int | None = Field(None, ge=1, le=24)
     return_from_teams: list[str] = Field(
@@ -171,7 +177,10 @@ class Transfers(_Strict):
         description="the teams whose accepted step downs a quick step up returns to (York: CiN / CP); empty: any",
     )
     named_worker_nudge: bool = False
-    joint_visit_working_days: int | None = Field(None, ge=1, le=30)
+    # The joint visit may be a virtual introduction instead (Redcar: step down standard 5, step up standard 6).
+    virtual_introduction: bool = False
+    # The handover visit may be recorded as not possible, "the reasons ... explained to the family" (Dorset).
+    joint_visit_not_possible: bool = False
 
     @field_validator("from_teams", "decline_reasons", "level_of_need")
     @classmethod
@@ -228,15 +237,11 @@ class Transfers(_Strict):
         unknown = sorted(set(self.step_across_channels) - across)
         if unknown:
             raise ValueError(f"step_across_channels names services no step across or co-work offers: {unknown}")
-        if self.front_door_decision_hours is not None and self.front_door_decision_working_days is not None:
-            raise ValueError("give the front door's decision time in hours or in working days, not both")
         if self.return_from_teams and self.return_to_previous_worker_months is None:
             raise ValueError("return_from_teams needs return_to_previous_worker_months")
         unknown_teams = sorted(set(self.return_from_teams) - set(self.from_teams))
         if unknown_teams:
             raise ValueError(f"return_from_teams names teams that are not in from_teams: {unknown_teams}")
-        if self.gap_escalation_role is not None and self.gap_fix_working_days is None:
-            raise ValueError("gap_escalation_role needs gap_fix_working_days (when the escalation happens)")
         return self
 
     def offers(self, direction: Direction) -> bool:
@@ -302,6 +307,7 @@ class PolicyProfile(_Strict):
     labels: Labels = Labels()
     clinic: Clinic | None = None
     transfers: Transfers = Field(default_factory=default_transfers)
+    deadlines: list[DeadlineRule] = Field(default_factory=list, description="the procedure's clocks")
     assumptions: Assumed = Assumed()
 
     @field_validator("case_reference_pattern")
@@ -317,6 +323,18 @@ class PolicyProfile(_Strict):
     def _clinic_route_needs_a_clinic(self) -> PolicyProfile:
         if "clinic" in self.transfers.routes and self.clinic is None:
             raise ValueError("transfers.routes offers the clinic but this profile has no [clinic]")
+        return self
+
+    @model_validator(mode="after")
+    def _deadlines_fit_the_profile(self) -> PolicyProfile:
+        check_deadlines(
+            self.deadlines,
+            from_teams=self.transfers.from_teams,
+            services=self.transfers.to_services,
+            routes=self.transfers.routes,
+            assumed_fields=self.assumptions.fields,
+            seed=self.source[:3],
+        )
         return self
 
     def is_case_reference(self, value: str) -> bool:

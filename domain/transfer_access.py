@@ -14,6 +14,7 @@ from domain.directions import DIRECTION_TITLES, Direction
 from domain.profiles import PolicyProfile
 from domain.roles import Person, Role
 from domain.transfer_events import BUTTON_ORDER, CASE_ROLES, EVENTS, EventRule, Grant, Relation, deciding_roles
+from domain.transfer_facts import recordable_facts
 from domain.transfer_machine import EVENT_TITLES, PHRASES, Event, State, events_from
 from domain.transfer_record import Transfer
 from domain.transfers import Route
@@ -105,6 +106,10 @@ def not_applicable(rule: EventRule, transfer: Transfer, profile: PolicyProfile) 
             f"In {profile.authority} the meeting decides: schedule the request for it, "
             "and the chair records the outcome."
         )
+    if rule.event is Event.JOINT_VISIT_NOT_POSSIBLE and not profile.transfers.joint_visit_not_possible:
+        return f"In {profile.authority} the joint visit happens: it is not recorded as not possible."
+    if rule.event is Event.RECORD_WHAT_HAPPENED and not recordable_facts(transfer, profile):
+        return f"{profile.authority}'s procedure counts nothing more from this request's events."
     return None
 
 
@@ -172,7 +177,7 @@ def _who(grant: Grant, transfer: Transfer, profile: PolicyProfile) -> str:
         roles = [role_plural(r, profile) for r in Role if r in _grant_roles(grant, transfer)]
         return f"the {either(roles)} this request was sent to"
     if relation is Relation.ESCALATION:
-        escalated = transfer.escalated_to or profile.transfers.gap_escalation_role
+        escalated = transfer.escalated_to
         return f"the {role_plural(escalated, profile)} it was escalated to" if escalated else "whom it was escalated to"
     return {
         Relation.REQUESTER: "the person who asked for it",

@@ -10,11 +10,12 @@ decides on their own request; the state allows it; the inputs are complete and f
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.deadline_rules import Fact
 from domain.profiles import PolicyProfile
 from domain.roles import Person
 from domain.transfer_access import (
@@ -24,19 +25,23 @@ from domain.transfer_access import (
     not_applicable,
     own_request,
 )
-from domain.transfer_events import EVENTS, Clock, EventRule, Form, Party, Relation
-from domain.transfer_machine import EVENT_TITLES, Event, IllegalTransition, Move, apply
+from domain.transfer_events import EVENTS, EventRule, Form, Party, Relation
+from domain.transfer_facts import MAY_BE_AHEAD, When, dated, event_facts, recordable_facts
+from domain.transfer_machine import EVENT_TITLES, Event, IllegalTransition, Move, State, apply
 from domain.transfer_record import (
     NAME_MAX,
     Allocation,
     Decisions,
     Decline,
+    Happened,
     InformationAdded,
     InformationAsked,
+    JointVisit,
     LastDecision,
+    NotPossible,
     Transfer,
 )
-from domain.transfers import REASON_MAX, decision_due
+from domain.transfers import REASON_MAX
 from domain.working_days import WorkingCalendar, format_date
 
 
@@ -71,7 +76,31 @@ class GapsInput(_Input):
     gaps: tuple[str, ...] = Field((), max_length=40)
 
 
-Inputs = NoInput | AllocationInput | ReasonInput | NoteInput | GapsInput
+class JointVisitInput(_Input):
+    on: date
+    virtual: bool = False
+
+
+class WhatHappenedInput(_Input):
+    fact: Fact
+    on: date
+
+
+class NotPossibleInput(_Input):
+    reason: str = Field(max_length=300)
+    explained_to_family: bool = False
+
+
+Inputs = (
+    NoInput
+    | AllocationInput
+    | ReasonInput
+    | NoteInput
+    | GapsInput
+    | JointVisitInput
+    | WhatHappenedInput
+    | NotPossibleInput
+)
 
 FORM_INPUTS: dict[Form, type[_Input]] = {
     Form.CONFIRM: NoInput,
@@ -80,6 +109,9 @@ FORM_INPUTS: dict[Form, type[_Input]] = {
     Form.INFORMATION_ASKED: NoteInput,
     Form.INFORMATION_ADDED: NoteInput,
     Form.GAPS: GapsInput,
+    Form.JOINT_VISIT: JointVisitInput,
+    Form.WHAT_HAPPENED: WhatHappenedInput,
+    Form.NOT_POSSIBLE: NotPossibleInput,
 }
 
 
@@ -118,9 +150,9 @@ class Decided:
     move: Move
     decision: Decisions
     gaps: tuple[str, ...]
-    gaps_due_at: datetime | None
-    decision_due_at: datetime | None
     accepted_at: datetime | None
+    # The facts this move records, with when: the deadlines engine starts and settles clocks from them.
+    facts: tuple[tuple[Fact, When], ...] = ()
     notices: tuple[Notice, ...] = ()
     # Dorset: every child has a named practitioner at all times, so an unnamed allocation nudges the managers.
     nudge_unnamed: bool = False
@@ -215,6 +247,25 @@ def _decision(
             problems.append("Mark at least one gap, or accept the request instead.")
         if set(inputs.gaps) - known:
             problems.append("Some marked items are not on this checklist.")
+    elif isinstance(inputs, JointVisitInput):
+        if inputs.on > calendar.local_date(now):
+            problems.append("The joint visit can't be recorded before it happens: give the day it took place.")
+        if inputs.virtual and not profile.transfers.virtual_introduction:
+            problems.append(f"{profile.authority} does not take a virtual introduction instead of the joint visit.")
+        changes["joint_visit"] = JointVisit(on=inputs.on, virtual=inputs.virtual)
+    elif isinstance(inputs, WhatHappenedInput):
+        if inputs.fact not in recordable_facts(transfer, profile):
+            problems.append("Choose what happened from the list.")
+        elif inputs.on > calendar.local_date(now) and inputs.fact not in MAY_BE_AHEAD:
+            problems.append("That can't be dated in the future.")
+        happened = Happened(fact=inputs.fact, on=inputs.on, by_name=actor.name[:NAME_MAX])
+        changes["happened"] = (*transfer.decision.happened, happened)[-50:]
+    elif isinstance(inputs, NotPossibleInput):
+        if len(inputs.reason) < 3:
+            problems.append("Say why the joint visit is not possible in time.")
+        if not inputs.explained_to_family:
+            problems.append("Explain the reason to the family first, then record it here.")
+        changes["not_possible"] = NotPossible(reason=inputs.reason, explained_to_family=inputs.explained_to_family)
     if problems:
         return Refusal(RefusalKind.INPUT, " ".join(problems))
     changes["last"] = LastDecision(event=rule.event, by_name=actor.name[:NAME_MAX], by_object_id=actor.object_id)
@@ -235,19 +286,8 @@ def _decided(
     gaps = transfer.gaps
     if isinstance(inputs, GapsInput):
         gaps = tuple(sorted(set(inputs.gaps)))
-    elif Clock.READINESS_GAPS in rule.stops:
-        gaps = ()
-    gaps_due = transfer.gaps_due_at
-    if Clock.READINESS_GAPS in rule.starts:
-        days = profile.transfers.gap_fix_working_days
-        gaps_due = calendar.due_at(calendar.working_days_after(calendar.local_date(now), days)) if days else None
-    elif Clock.READINESS_GAPS in rule.stops:
-        gaps_due = None
-    decision_due_at = transfer.decision_due_at
-    if Clock.FRONT_DOOR_DECISION in rule.starts:
-        decision_due_at = decision_due(transfer.details, profile, calendar, now)
-    elif Clock.FRONT_DOOR_DECISION in rule.stops:
-        decision_due_at = None
+    elif move.target not in (State.GAPS_OPEN, State.PAUSED):
+        gaps = ()  # gaps belong to a request waiting on them; any other move leaves them behind
     after = _with(transfer, move, decision, gaps)
     before_fields = transfer.decision.model_dump()
     changed = tuple(k for k, v in decision.model_dump().items() if before_fields.get(k) != v and k != "last")
@@ -256,9 +296,8 @@ def _decided(
         move=move,
         decision=decision,
         gaps=gaps,
-        gaps_due_at=gaps_due,
-        decision_due_at=decision_due_at,
         accepted_at=now if rule.allocates else transfer.accepted_at,
+        facts=_facts(transfer, rule, inputs, allocation, calendar, now),
         notices=_notices(after, rule, actor),
         nudge_unnamed=rule.allocates
         and profile.transfers.named_worker_nudge
@@ -267,8 +306,34 @@ def _decided(
     )
 
 
+def _facts(
+    transfer: Transfer,
+    rule: EventRule,
+    inputs: Inputs,
+    allocation: Allocation | None,
+    calendar: WorkingCalendar,
+    now: datetime,
+) -> tuple[tuple[Fact, When], ...]:
+    """What this move records, and when it happened: a date from the form where the form gives one."""
+    found = dict(dated(event_facts(rule, transfer.direction), now))
+    if rule.allocates and allocation is not None and allocation.worker_name:
+        found[Fact.WORKER_NAMED] = now
+    if isinstance(inputs, JointVisitInput):
+        found[Fact.JOINT_VISIT_DONE] = _day_start(inputs.on, calendar, now)
+    if isinstance(inputs, WhatHappenedInput):
+        found[inputs.fact] = _day_start(inputs.on, calendar, now)
+    return tuple(sorted(found.items()))
+
+
 def _with(transfer: Transfer, move: Move, decision: Decisions, gaps: tuple[str, ...]) -> Transfer:
     return replace(transfer, state=move.target, paused_from=move.paused_from, decision=decision, gaps=gaps)
+
+
+def _day_start(day: date, calendar: WorkingCalendar, now: datetime) -> datetime:
+    """A date a person gave, as the instant a clock counts from: now if it is today, else that day's start."""
+    if day == calendar.local_date(now):
+        return now
+    return datetime.combine(day, time(0), tzinfo=calendar.zone).astimezone(UTC)
 
 
 def _sentence(words: str) -> str:

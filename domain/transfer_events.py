@@ -3,7 +3,8 @@
 Access is a role **and** a relationship to this case (DESIGN.md, "Who may see and act on a case"). Each
 event names the (relationship, roles) pairs that may raise it; `decides` events are never raised by the
 requester (separation of duties); `allocates` events name the receiving team and worker; `tells` says who
-hears of it; `starts` and `stops` say which clocks it touches (the deadlines engine reads them). Cards,
+hears of it; `records` says which facts it records (and `step_up_records` which more on a step up): the
+deadlines engine starts and settles the profile's clocks from those facts (domain/deadline_rules.py). Cards,
 dialogs and effects read this table; nothing else keeps a list of events.
 
 The receiving side is the people on the roster of the channel the request was sent to who hold a role that
@@ -16,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from domain.deadline_rules import Fact
 from domain.directions import Direction
 from domain.roles import Role
 from domain.transfer_machine import Event
@@ -43,6 +45,9 @@ class Form(StrEnum):
     INFORMATION_ASKED = "information_asked"
     INFORMATION_ADDED = "information_added"
     GAPS = "gaps"
+    JOINT_VISIT = "joint_visit"  # when, and how: in person, or a virtual introduction where the profile allows
+    WHAT_HAPPENED = "what_happened"  # which fact a clock hangs on, and its date
+    NOT_POSSIBLE = "not_possible"  # why, and that it was explained to the family (Dorset)
 
 
 class Party(StrEnum):
@@ -50,15 +55,6 @@ class Party(StrEnum):
 
     REQUESTER = "requester"
     ALLOCATED_WORKER = "allocated_worker"
-
-
-class Clock(StrEnum):
-    """The deadlines an event starts or stops; the profile says how long each is, if it has it at all."""
-
-    FRONT_DOOR_DECISION = "front_door_decision"  # Rochdale 24 hours, York 1 working day
-    READINESS_GAPS = "readiness_gaps"  # Rochdale: gaps fixed within 3 working days
-    JOINT_VISIT = "joint_visit"  # Dorset, Cheshire East, York: within 5 working days
-    WHOLE_TRANSFER = "whole_transfer"  # Redcar: the whole step down within 28 days of the decision
 
 
 @dataclass(frozen=True)
@@ -83,8 +79,8 @@ class EventRule:
     # The receiving side's own accept or decline, withheld where the profile's meeting decides (not step ups).
     withheld_where_meeting_decides: bool = False
     tells: frozenset[Party] = frozenset()
-    starts: frozenset[Clock] = frozenset()
-    stops: frozenset[Clock] = frozenset()
+    records: frozenset[Fact] = frozenset()
+    step_up_records: frozenset[Fact] = frozenset()
 
 
 ASKERS = frozenset(
@@ -155,8 +151,12 @@ _HOLDERS = (
 _EITHER_SIDE = (*_REQUESTER_SIDE, _RECEIVING, *_HOLDERS)
 _ANYONE_ON_THE_CASE = (*_EITHER_SIDE, _CHAIR)
 
-_DECISION_CLOCKS = frozenset({Clock.FRONT_DOOR_DECISION, Clock.READINESS_GAPS})
-_ENDING = frozenset({Clock.FRONT_DOOR_DECISION, Clock.READINESS_GAPS, Clock.JOINT_VISIT, Clock.WHOLE_TRANSFER})
+_F = Fact
+_FRONT_DOOR_DECIDED = frozenset({_F.FRONT_DOOR_DECIDED})
+_ALLOCATED = frozenset({_F.ALLOCATED})
+# Social care taking a stepped-up case: the early help lead person stays involved from then (Cheshire East).
+_TAKEN_UP = frozenset({_F.LEAD_PERSON_INVOLVED})
+_MEETING = frozenset({_F.MEETING_HELD, _F.OUTCOME_RECORDED, _F.OUTCOME_TOLD})  # the bot tells the requester at once
 _TELL_REQUESTER = frozenset({Party.REQUESTER})
 _TELL_BOTH = frozenset({Party.REQUESTER, Party.ALLOCATED_WORKER})
 
@@ -171,8 +171,8 @@ def _rule(
     meeting_outcome: bool = False,
     withheld_where_meeting_decides: bool = False,
     tells: frozenset[Party] = frozenset(),
-    starts: frozenset[Clock] = frozenset(),
-    stops: frozenset[Clock] = frozenset(),
+    records: frozenset[Fact] = frozenset(),
+    step_up_records: frozenset[Fact] = frozenset(),
 ) -> EventRule:
     return EventRule(
         event=event,
@@ -184,8 +184,8 @@ def _rule(
         meeting_outcome=meeting_outcome,
         withheld_where_meeting_decides=withheld_where_meeting_decides,
         tells=tells,
-        starts=starts,
-        stops=stops,
+        records=records,
+        step_up_records=step_up_records,
     )
 
 
@@ -196,7 +196,8 @@ EVENTS: dict[Event, EventRule] = {
             Event.SUBMIT,
             Form.CONFIRM,
             Grant(Relation.REQUESTER, ASKERS),
-            starts=frozenset({Clock.FRONT_DOOR_DECISION, Clock.WHOLE_TRANSFER}),
+            records=frozenset({_F.DECISION_IN_SUPERVISION, _F.REQUEST_SUBMITTED}),
+            step_up_records=frozenset({_F.REFERRAL_SUBMITTED}),
         ),
         _rule(Event.SCHEDULE, Form.CONFIRM, _RECEIVING, _CHAIR, tells=_TELL_REQUESTER),
         _rule(
@@ -205,7 +206,7 @@ EVENTS: dict[Event, EventRule] = {
             _RECEIVING,
             decides=True,
             tells=_TELL_REQUESTER,
-            starts=frozenset({Clock.READINESS_GAPS}),
+            records=frozenset({_F.READINESS_GAPS_MARKED}),
         ),
         _rule(
             Event.RESOLVE_GAPS,
@@ -214,7 +215,7 @@ EVENTS: dict[Event, EventRule] = {
             _ESCALATION,
             decides=True,
             tells=_TELL_REQUESTER,
-            stops=frozenset({Clock.READINESS_GAPS}),
+            records=frozenset({_F.READINESS_GAPS_RESOLVED}),
         ),
         _rule(
             Event.ACCEPT,
@@ -224,8 +225,8 @@ EVENTS: dict[Event, EventRule] = {
             allocates=True,
             withheld_where_meeting_decides=True,
             tells=_TELL_BOTH,
-            starts=frozenset({Clock.JOINT_VISIT}),
-            stops=_DECISION_CLOCKS,
+            records=_ALLOCATED,
+            step_up_records=_FRONT_DOOR_DECIDED | _TAKEN_UP,
         ),
         _rule(
             Event.THRESHOLD_MET,
@@ -235,8 +236,7 @@ EVENTS: dict[Event, EventRule] = {
             allocates=True,
             directions=_STEP_UP,
             tells=_TELL_BOTH,
-            starts=frozenset({Clock.JOINT_VISIT}),
-            stops=_DECISION_CLOCKS,
+            records=_FRONT_DOOR_DECIDED | _ALLOCATED | _TAKEN_UP,
         ),
         _rule(
             Event.OUTCOME_AGREED,
@@ -246,8 +246,8 @@ EVENTS: dict[Event, EventRule] = {
             allocates=True,
             meeting_outcome=True,
             tells=_TELL_BOTH,
-            starts=frozenset({Clock.JOINT_VISIT}),
-            stops=_DECISION_CLOCKS,
+            records=_MEETING | _ALLOCATED | {_F.MEETING_AGREED},
+            step_up_records=_TAKEN_UP,
         ),
         _rule(
             Event.DECLINE,
@@ -256,7 +256,8 @@ EVENTS: dict[Event, EventRule] = {
             decides=True,
             withheld_where_meeting_decides=True,
             tells=_TELL_REQUESTER,
-            stops=_ENDING,
+            records=frozenset({_F.DECLINED}),
+            step_up_records=_FRONT_DOOR_DECIDED,
         ),
         _rule(
             Event.ROUTE_TO_EARLY_HELP,
@@ -265,7 +266,7 @@ EVENTS: dict[Event, EventRule] = {
             decides=True,
             directions=_STEP_UP,
             tells=_TELL_REQUESTER,
-            stops=_ENDING,
+            records=_FRONT_DOOR_DECIDED | {_F.DECLINED},
         ),
         _rule(
             Event.NO_FURTHER_ACTION,
@@ -274,7 +275,7 @@ EVENTS: dict[Event, EventRule] = {
             decides=True,
             directions=_STEP_UP,
             tells=_TELL_REQUESTER,
-            stops=_ENDING,
+            records=_FRONT_DOOR_DECIDED | {_F.DECLINED},
         ),
         _rule(
             Event.OUTCOME_NOT_AGREED,
@@ -283,7 +284,7 @@ EVENTS: dict[Event, EventRule] = {
             decides=True,
             meeting_outcome=True,
             tells=_TELL_REQUESTER,
-            stops=_ENDING,
+            records=_MEETING | {_F.DECLINED},
         ),
         _rule(
             Event.OUTCOME_DEFERRED,
@@ -292,6 +293,7 @@ EVENTS: dict[Event, EventRule] = {
             decides=True,
             meeting_outcome=True,
             tells=_TELL_REQUESTER,
+            records=_MEETING,
         ),
         _rule(
             Event.ASK_FOR_INFORMATION,
@@ -299,7 +301,6 @@ EVENTS: dict[Event, EventRule] = {
             _RECEIVING,
             decides=True,
             tells=_TELL_REQUESTER,
-            stops=_DECISION_CLOCKS,
         ),
         _rule(
             Event.MORE_INFORMATION_NEEDED,
@@ -308,33 +309,50 @@ EVENTS: dict[Event, EventRule] = {
             decides=True,
             meeting_outcome=True,
             tells=_TELL_REQUESTER,
-            stops=_DECISION_CLOCKS,
+            records=_MEETING,
         ),
         _rule(
             Event.RESUBMIT,
             Form.INFORMATION_ADDED,
             *_REQUESTER_SIDE,
-            starts=frozenset({Clock.FRONT_DOOR_DECISION}),
+            records=frozenset({_F.REQUEST_SUBMITTED}),
+            step_up_records=frozenset({_F.REFERRAL_SUBMITTED}),
         ),
         _rule(Event.START_CO_WORKING, Form.CONFIRM, *_EITHER_SIDE),
-        _rule(Event.RECORD_JOINT_VISIT, Form.CONFIRM, *_EITHER_SIDE, stops=frozenset({Clock.JOINT_VISIT})),
+        _rule(Event.RECORD_JOINT_VISIT, Form.JOINT_VISIT, *_EITHER_SIDE, records=frozenset({_F.JOINT_VISIT_DONE})),
+        _rule(
+            Event.JOINT_VISIT_NOT_POSSIBLE,
+            Form.NOT_POSSIBLE,
+            *_EITHER_SIDE,
+            records=frozenset({_F.JOINT_VISIT_NOT_POSSIBLE}),
+        ),
+        # Which fact, and so which of these, comes from the form (domain/transfer_facts.py).
+        _rule(Event.RECORD_WHAT_HAPPENED, Form.WHAT_HAPPENED, *_ANYONE_ON_THE_CASE),
         _rule(
             Event.COMPLETE_TRANSFER,
             Form.CONFIRM,
             _RECEIVING,
             Grant(Relation.ALLOCATED_WORKERS_MANAGER, LINE_MANAGERS),
             tells=_TELL_REQUESTER,
-            stops=frozenset({Clock.WHOLE_TRANSFER}),
+            records=frozenset({_F.TRANSFER_COMPLETED, _F.LEAD_PERSON_ENDED}),
         ),
         _rule(
             Event.CLOSE,
             Form.CONFIRM,
             _RECEIVING,
             Grant(Relation.ALLOCATED_WORKERS_MANAGER, LINE_MANAGERS),
+            records=frozenset({_F.CLOSED}),
+            step_up_records=frozenset({_F.EARLY_HELP_CLOSED}),
         ),
         _rule(Event.WITHDRAW_CONSENT, Form.CONFIRM, *_ANYONE_ON_THE_CASE),
         _rule(Event.GIVE_CONSENT_AGAIN, Form.CONFIRM, *_ANYONE_ON_THE_CASE),
-        _rule(Event.WITHDRAW, Form.CONFIRM, *_REQUESTER_SIDE, tells=frozenset({Party.ALLOCATED_WORKER}), stops=_ENDING),
+        _rule(
+            Event.WITHDRAW,
+            Form.CONFIRM,
+            *_REQUESTER_SIDE,
+            tells=frozenset({Party.ALLOCATED_WORKER}),
+            records=frozenset({_F.WITHDRAWN}),
+        ),
     )
 }
 
@@ -345,6 +363,7 @@ BUTTON_ORDER: tuple[Event, ...] = (
     Event.OUTCOME_AGREED,
     Event.RESUBMIT,
     Event.RECORD_JOINT_VISIT,
+    Event.RECORD_WHAT_HAPPENED,
     Event.START_CO_WORKING,
     Event.COMPLETE_TRANSFER,
     Event.CLOSE,
@@ -359,6 +378,7 @@ BUTTON_ORDER: tuple[Event, ...] = (
     Event.OUTCOME_NOT_AGREED,
     Event.NO_FURTHER_ACTION,
     Event.GIVE_CONSENT_AGAIN,
+    Event.JOINT_VISIT_NOT_POSSIBLE,
     Event.WITHDRAW_CONSENT,
     Event.WITHDRAW,
     Event.SUBMIT,

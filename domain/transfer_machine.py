@@ -55,6 +55,8 @@ class Event(StrEnum):
     THRESHOLD_MET = "threshold_met"
     ROUTE_TO_EARLY_HELP = "route_to_early_help"
     NO_FURTHER_ACTION = "no_further_action"
+    RECORD_WHAT_HAPPENED = "record_what_happened"
+    JOINT_VISIT_NOT_POSSIBLE = "joint_visit_not_possible"
 
 
 STATE_TITLES: dict[State, str] = {
@@ -96,6 +98,8 @@ EVENT_TITLES: dict[Event, str] = {
     Event.THRESHOLD_MET: "Threshold met",
     Event.ROUTE_TO_EARLY_HELP: "Route to early help",
     Event.NO_FURTHER_ACTION: "No further action",
+    Event.RECORD_WHAT_HAPPENED: "Record what happened",
+    Event.JOINT_VISIT_NOT_POSSIBLE: "Joint visit not possible",
 }
 
 FINAL_STATES: frozenset[State] = frozenset({State.DECLINED, State.CLOSED, State.WITHDRAWN})
@@ -141,6 +145,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     *_rows(PAUSABLE, Event.WITHDRAW_CONSENT, State.PAUSED),
     Transition(State.PAUSED, Event.GIVE_CONSENT_AGAIN, None),
     *(Transition(source, Event.WITHDRAW, State.WITHDRAWN) for source in State if source in OPEN_STATES),
+    # Facts a clock hangs on (an assessment completed, a meeting held), recorded where the request stands.
+    *(Transition(source, Event.RECORD_WHAT_HAPPENED, source) for source in PAUSABLE),
+    *(Transition(s, Event.JOINT_VISIT_NOT_POSSIBLE, s) for s in (State.ACCEPTED, State.CO_WORKING)),
 )
 
 _BY_KEY: dict[tuple[State, Event], Transition] = {(t.source, t.event): t for t in TRANSITIONS}
@@ -205,6 +212,11 @@ PHRASES: dict[Event, tuple[str, str]] = {
     Event.THRESHOLD_MET: ("be accepted for social care", "decide that the threshold is met"),
     Event.ROUTE_TO_EARLY_HELP: ("be routed to early help", "route a request to early help"),
     Event.NO_FURTHER_ACTION: ("be closed with no further action", "decide no further action"),
+    Event.RECORD_WHAT_HAPPENED: ("have what happened recorded", "record what happened on the case"),
+    Event.JOINT_VISIT_NOT_POSSIBLE: (
+        "have the joint visit recorded as not possible",
+        "record that the joint visit is not possible in time",
+    ),
 }
 
 _ACCEPTING = frozenset({Event.ACCEPT, Event.THRESHOLD_MET, Event.OUTCOME_AGREED})

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.deadline_rules import Fact
 from domain.directions import Direction
 from domain.roles import Role
 from domain.transfer_machine import OPEN_STATES, Event, State
@@ -55,6 +56,28 @@ class PreviousWorker(_Decision):
     object_id: str = Field(max_length=OBJECT_ID_MAX)
 
 
+class JointVisit(_Decision):
+    """The joint (handover) visit: when, and whether as a virtual introduction where the profile allows it."""
+
+    on: date
+    virtual: bool = False
+
+
+class NotPossible(_Decision):
+    """Dorset: the joint visit could not happen in time; why, and that it was explained to the family."""
+
+    reason: str = Field(max_length=300)
+    explained_to_family: bool
+
+
+class Happened(_Decision):
+    """A fact a clock hangs on, recorded from the card with the date it happened (an assessment completed)."""
+
+    fact: Fact
+    on: date
+    by_name: str = Field("", max_length=NAME_MAX)
+
+
 class LastDecision(_Decision):
     """Who made the latest move, and which."""
 
@@ -71,6 +94,9 @@ class Decisions(_Decision):
     information_asked: InformationAsked | None = None
     information_added: InformationAdded | None = None
     previous_worker: PreviousWorker | None = None
+    joint_visit: JointVisit | None = None
+    not_possible: NotPossible | None = None
+    happened: tuple[Happened, ...] = Field((), max_length=50)
     last: LastDecision | None = None
 
 
@@ -92,9 +118,8 @@ class Transfer:
     wording: str = ""
     decision: Decisions = field(default_factory=Decisions)
     gaps: tuple[str, ...] = ()
-    decision_due_at: datetime | None = None
-    gaps_due_at: datetime | None = None
     accepted_at: datetime | None = None
+    transferred_at: datetime | None = None
     escalated_to: Role | None = None
     last_actor_name: str = ""
     submitted_at: datetime | None = None

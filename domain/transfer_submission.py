@@ -6,13 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from domain.deadline_rules import Fact
 from domain.directions import Direction
 from domain.profiles import PolicyProfile
 from domain.roles import Role
-from domain.transfer_events import DIRECTIONS_BY_ROLE
-from domain.transfer_machine import State
+from domain.transfer_events import DIRECTIONS_BY_ROLE, EVENTS
+from domain.transfer_facts import When, dated, event_facts
+from domain.transfer_machine import Event, State
 from domain.transfer_record import PreviousWorker, Transfer
-from domain.transfers import TransferDetails, decision_due, receiving_channel, wording_for
+from domain.transfers import TransferDetails, receiving_channel, wording_for
 from domain.working_days import WorkingCalendar, calendar_months_after
 
 _STEP_DOWNS = frozenset({Direction.STEP_DOWN_EARLY_HELP, Direction.STEP_DOWN_UNIVERSAL})
@@ -61,17 +63,19 @@ class Submission:
 
     channel_key: str
     wording: str
-    decision_due_at: datetime | None
     previous_worker: PreviousWorker | None
+    # The facts submitting records (the decision in supervision, with its own date): clocks start from them.
+    facts: tuple[tuple[Fact, When], ...]
 
 
 def submission(
     details: TransferDetails, earlier: Sequence[Transfer], profile: PolicyProfile, now: datetime
 ) -> Submission:
-    calendar = WorkingCalendar.from_profile(profile.working)
+    found: dict[Fact, When] = dict(dated(event_facts(EVENTS[Event.SUBMIT], details.direction), now))
+    found[Fact.DECISION_IN_SUPERVISION] = details.manager.decided_on
     return Submission(
         channel_key=receiving_channel(details, profile),
         wording=wording_for(details, profile) or "",
-        decision_due_at=decision_due(details, profile, calendar, now),
         previous_worker=previous_worker(details, earlier, profile, now),
+        facts=tuple(sorted(found.items())),
     )

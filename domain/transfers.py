@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from domain.directions import DIRECTION_TITLES, Direction
 from domain.profiles import ChecklistItem, PolicyProfile
-from domain.working_days import WorkingCalendar
 
 REASON_MAX = 1000
 _INITIALS = r"^[A-Za-z.]*$"
@@ -209,22 +208,6 @@ def receiving_channel(details: TransferDetails, profile: PolicyProfile) -> str:
     if details.direction is Direction.STEP_UP:
         return "front_door"
     return profile.transfers.step_across_channels.get(details.to_service, "managers")
-
-
-def decision_due(
-    details: TransferDetails, profile: PolicyProfile, calendar: WorkingCalendar, submitted_at: datetime
-) -> datetime | None:
-    """When the front door must decide a step up (Rochdale 24 hours, York 1 working day), in UTC; None otherwise."""
-    if details.direction is not Direction.STEP_UP:
-        return None
-    transfers = profile.transfers
-    submitted = calendar.to_utc(submitted_at)
-    if transfers.front_door_decision_hours is not None:
-        return submitted + timedelta(hours=transfers.front_door_decision_hours)
-    if transfers.front_door_decision_working_days is not None:
-        day = calendar.working_days_after(calendar.local_date(submitted), transfers.front_door_decision_working_days)
-        return calendar.due_at(day)
-    return None
 
 
 def case_label(details: TransferDetails, profile: PolicyProfile) -> str:

@@ -38,7 +38,7 @@ def _bank_holidays(calendar: str, year: int) -> Mapping[date, str]:
 
 @dataclass(frozen=True)
 class WorkingCalendar:
-    """When this authority works: Monday to Friday except bank holidays, with deadlines due at the end of the day.
+    """When this authority works: weekdays but bank holidays and its closure days; deadlines due at the day's end.
 
     Build it with `WorkingCalendar.from_profile(profile.working)`. Every date here is a local calendar date
     in `zone`; every datetime it returns is aware.
@@ -47,11 +47,16 @@ class WorkingCalendar:
     zone: ZoneInfo
     holiday_calendar: str = "GB-ENG"
     end_of_day: time = time(17, 0)
+    # The council's own days off (a Christmas closure), from STEPBOT_CLOSURE_DAYS via the profile's `working`.
+    closure_days: frozenset[date] = frozenset()
 
     @classmethod
     def from_profile(cls, working: Working) -> WorkingCalendar:
         return cls(
-            zone=ZoneInfo(working.time_zone), holiday_calendar=working.holiday_calendar, end_of_day=working.end_of_day
+            zone=ZoneInfo(working.time_zone),
+            holiday_calendar=working.holiday_calendar,
+            end_of_day=working.end_of_day,
+            closure_days=frozenset(working.closure_days),
         )
 
     # Which days count
@@ -61,7 +66,7 @@ class WorkingCalendar:
         return _bank_holidays(self.holiday_calendar, d.year).get(d)
 
     def is_working_day(self, d: date) -> bool:
-        return d.weekday() < _SATURDAY and self.holiday_name(d) is None
+        return d.weekday() < _SATURDAY and self.holiday_name(d) is None and d not in self.closure_days
 
     def next_working_day(self, d: date) -> date:
         """The first working day on or after `d`: `d` itself when it is a working day.
@@ -70,6 +75,12 @@ class WorkingCalendar:
         """
         while not self.is_working_day(d):
             d += timedelta(days=1)
+        return d
+
+    def previous_working_day(self, d: date) -> date:
+        """The last working day on or before `d`: `d` itself when it is a working day."""
+        while not self.is_working_day(d):
+            d -= timedelta(days=1)
         return d
 
     def working_days_after(self, d: date, n: int) -> date:

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.messaging import ConversationKind, ConversationRef
-from storage.tables import ConversationRefRow
+from storage.tables import ConversationRefRow, TeamMemberRow
 from storage.upsert import insert_for
 
 
@@ -124,6 +124,38 @@ class ConversationRepository:
             )
         )
         return {*rows, scope}
+
+    async def tenant_of(self, object_id: str) -> str | None:
+        """The tenant a person was last seen in, or any tenant the bot serves (for a notice with no tenant)."""
+        found = await self._session.scalar(
+            select(ConversationRefRow.tenant_id)
+            .where(ConversationRefRow.object_id == object_id)
+            .order_by(ConversationRefRow.updated_at.desc())
+            .limit(1)
+        )
+        if found is None:
+            found = await self._session.scalar(
+                select(ConversationRefRow.tenant_id).order_by(ConversationRefRow.updated_at.desc()).limit(1)
+            )
+        return found
+
+    async def teams_ids(self, scope: str, object_ids: list[str]) -> dict[str, tuple[str, str]]:
+        """Each known person's Teams (29:) id and name, from the rosters, the scope's own roster first.
+
+        A 29: id is the same in every conversation of the tenant for this bot, so another team's roster
+        still gives it; a person with no id or no name on any roster is left out.
+        """
+        if not object_ids:
+            return {}
+        rows = await self._session.execute(
+            select(TeamMemberRow.object_id, TeamMemberRow.user_id, TeamMemberRow.name)
+            .where(TeamMemberRow.object_id.in_(object_ids), TeamMemberRow.user_id != "", TeamMemberRow.name != "")
+            .order_by((TeamMemberRow.team_id == scope).desc(), TeamMemberRow.updated_at.desc())
+        )
+        found: dict[str, tuple[str, str]] = {}
+        for object_id, user_id, name in rows:
+            found.setdefault(object_id, (user_id, name))
+        return found
 
     async def all_for(self, conversation_prefix: str) -> list[ConversationRef]:
         rows = await self._session.scalars(

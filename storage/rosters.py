@@ -36,6 +36,12 @@ class RosterRepository:
         synced = await self._session.scalar(select(TeamRosterRow.synced_at).where(TeamRosterRow.team_id == scope))
         return False if synced is not None else None
 
+    async def members(self, scope: str, *, limit: int = 200) -> list[Member]:
+        rows = await self._session.scalars(
+            select(TeamMemberRow).where(TeamMemberRow.team_id == scope).order_by(TeamMemberRow.name).limit(limit)
+        )
+        return [Member(r.object_id, r.user_id, r.name) for r in rows]
+
     async def scopes_of(self, object_id: str) -> set[str]:
         rows = await self._session.scalars(select(TeamMemberRow.team_id).where(TeamMemberRow.object_id == object_id))
         return set(rows)

@@ -74,12 +74,26 @@ class DraftRow(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+def _first_due(context: Any) -> Any:
+    """A row is first due when it is due: the default of `scheduled_at` for rows written without one."""
+    return context.get_current_parameters()["due_at"]
+
+
 class OutboxRow(Base):
     """A side effect to carry out (a message, a card update, a job), written with its cause."""
 
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_due", "status", "due_at"),
+        # The claim's: its cost grows with the rows due, never with those queued for later or kept after
+        # sending. Partial on both databases (the claim names `status = 'pending'` literally for SQLite).
+        Index(
+            "ix_outbox_pending_due",
+            "due_at",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
         UniqueConstraint("dedupe_key", name="uq_outbox_dedupe_key"),
     )
 
@@ -87,10 +101,17 @@ class OutboxRow(Base):
     kind: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sending|sent|dead
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sending|sent|dead|dropped
+    # Counts claims: it is also the claim's fencing token (a worker settles only the claim it made).
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    locked_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # When it was first due; due_at moves on with each retry, lateness is counted from this.
+    scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_first_due)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    error_class: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    error_code: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    dead_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     dedupe_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -254,14 +275,13 @@ class TransferRow(Base):
     channel_activity_id: Mapped[str] = mapped_column(String(256), default="")
     decision: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     gaps: Mapped[list[str]] = mapped_column(JSON, default=list)
-    decision_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    gaps_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Copied out of `details` and `decision` so lists can find a person's cases by index.
     route: Mapped[str] = mapped_column(String(24), default="direct")
     wording: Mapped[str] = mapped_column(Text, default="")
     worker_object_id: Mapped[str] = mapped_column(String(64), default="")
     previous_worker_object_id: Mapped[str] = mapped_column(String(64), default="")
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    transferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     escalated_to: Mapped[str] = mapped_column(String(32), default="")
     last_actor_object_id: Mapped[str] = mapped_column(String(64), default="")
     last_actor_name: Mapped[str] = mapped_column(String(128), default="")
@@ -290,4 +310,49 @@ class TeamMemberRow(Base):
     object_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(256), default="")
     name: Mapped[str] = mapped_column(String(128), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# -- deadlines ------------------------------------------------------------------------------------------
+OPEN_DEADLINE = "state = 'open'"
+
+
+class DeadlineRow(Base):
+    """One running clock of a case: a profile rule started by a recorded fact; reminders are outbox rows."""
+
+    __tablename__ = "deadlines"
+    __table_args__ = (
+        # A fact recorded twice (a resubmission, say) does not start a second clock of the same rule.
+        Index(
+            "uq_deadlines_open_rule",
+            "transfer_id",
+            "rule_key",
+            unique=True,
+            sqlite_where=text(OPEN_DEADLINE),
+            postgresql_where=text(OPEN_DEADLINE),
+        ),
+        Index("ix_deadlines_owner", "tenant_id", "owner_object_id", "state", "due_at"),
+        Index("ix_deadlines_due", "state", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"))
+    case_reference: Mapped[str] = mapped_column(String(32))
+    rule_key: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(16))
+    owner: Mapped[str] = mapped_column(String(32))
+    owner_object_id: Mapped[str] = mapped_column(String(64), default="")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    extension_reason: Mapped[str] = mapped_column(String(300), default="")
+    extension_agreed_by: Mapped[str] = mapped_column(String(80), default="")
+    previous_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    note: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -35,9 +35,8 @@ def _transfer(row: TransferRow) -> Transfer:
         wording=row.wording,
         decision=Decisions.model_validate(row.decision or {}),
         gaps=tuple(row.gaps or ()),
-        decision_due_at=row.decision_due_at,
-        gaps_due_at=row.gaps_due_at,
         accepted_at=row.accepted_at,
+        transferred_at=row.transferred_at,
         escalated_to=Role(row.escalated_to) if row.escalated_to else None,
         last_actor_name=row.last_actor_name,
         submitted_at=row.submitted_at,
@@ -61,7 +60,6 @@ class TransferRepository:
         channel_conversation_id: str,
         wording: str,
         decision: Decisions,
-        decision_due_at: datetime | None,
         now: datetime,
     ) -> Transfer:
         previous = decision.previous_worker
@@ -82,8 +80,6 @@ class TransferRepository:
             channel_activity_id="",
             decision=decision.model_dump(mode="json"),
             gaps=[],
-            decision_due_at=decision_due_at,
-            gaps_due_at=None,
             route=details.route.value,
             wording=wording,
             worker_object_id="",
@@ -118,9 +114,8 @@ class TransferRepository:
                 version=before.version + 1,
                 decision=decided.decision.model_dump(mode="json"),
                 gaps=list(decided.gaps),
-                gaps_due_at=decided.gaps_due_at,
-                decision_due_at=decided.decision_due_at,
                 accepted_at=decided.accepted_at,
+                transferred_at=now if decided.move.target is State.TRANSFERRED else TransferRow.transferred_at,
                 worker_object_id=allocation.worker_object_id if allocation else "",
                 last_actor_object_id=actor_object_id,
                 last_actor_name=actor_name,
@@ -186,4 +181,23 @@ class TransferRepository:
         if states is not None:
             stmt = stmt.where(TransferRow.state.in_([s.value for s in states]))
         rows = await self._session.scalars(stmt.order_by(TransferRow.updated_at.desc()).limit(LIST_LIMIT))
+        return [_transfer(r) for r in rows]
+
+    async def candidates_all(self, *, states: Collection[State], limit: int = LIST_LIMIT * 5) -> list[Transfer]:
+        """Every request in these states (the managers' weekly digest), the most recent first."""
+        rows = await self._session.scalars(
+            select(TransferRow)
+            .where(TransferRow.state.in_([s.value for s in states]))
+            .order_by(TransferRow.updated_at.desc())
+            .limit(limit)
+        )
+        return [_transfer(r) for r in rows]
+
+    async def transferred_since(self, since: datetime, *, limit: int = 2000) -> list[Transfer]:
+        rows = await self._session.scalars(
+            select(TransferRow)
+            .where(TransferRow.transferred_at >= since)
+            .order_by(TransferRow.transferred_at)
+            .limit(limit)
+        )
         return [_transfer(r) for r in rows]

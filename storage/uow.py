@@ -13,6 +13,7 @@ from storage.actions import ProcessedActions
 from storage.audit import AuditLog
 from storage.clinic import ClinicRepository
 from storage.conversations import ConversationRepository
+from storage.deadlines import DeadlineRepository
 from storage.drafts import DraftRepository
 from storage.outbox import OutboxRepository
 from storage.rosters import RosterRepository
@@ -52,6 +53,7 @@ class UnitOfWork:
         self.clinic = ClinicRepository(self._session)
         self.transfers = TransferRepository(self._session)
         self.rosters = RosterRepository(self._session)
+        self.deadlines = DeadlineRepository(self._session)
         return self
 
     async def __aexit__(

@@ -45,6 +45,22 @@ from cards.common import (
     render_notice,
     render_welcome,
 )
+from cards.dead_letters import (
+    DeadLetterView,
+    render_dead_letter,
+    render_dead_letter_gone,
+    render_dead_letter_settled,
+    render_dead_letters,
+    render_drop_confirm,
+)
+from cards.deadlines import (
+    CaseButton,
+    render_deadline_overdue,
+    render_deadline_reminder,
+    render_extension_form,
+    render_my_deadlines,
+)
+from cards.delivery import MAX_DIGEST, DigestItem, Mention, late_note, render_digest, with_mentions, with_note
 from cards.transfer_card import (
     render_transfer_card,
     render_transfer_list,
@@ -59,8 +75,11 @@ from cards.transfer_forms import (
     render_urgent_recorded,
     urgent_warning_block,
 )
+from cards.weekly_digest import render_weekly_digest
 from domain.booking import REASON_MAX, TEAM_MAX, Booking, BookingDetails, BookingStatus, Slot
 from domain.clinic import ClinicDate
+from domain.deadline_rules import Kind, Owner
+from domain.deadlines import Deadline, Extension
 from domain.directions import Direction
 from domain.profiles import Working
 from domain.roles import ROLE_TITLES
@@ -76,6 +95,7 @@ from domain.transfer_record import (
     Transfer,
 )
 from domain.transfers import TransferDetails
+from domain.weekly_digest import Digest, DueItem
 from domain.working_days import WorkingCalendar
 from tests.harness.cardschema import accessibility_problems, assert_valid_card, card_errors
 
@@ -171,11 +191,49 @@ TRANSFER = Transfer(
         last=LastDecision(event=Event.MARK_GAPS, by_name="W" * 80, by_object_id="o"),
     ),
     gaps=tuple(i.key for i in ROCHDALE.transfers.checklist(Direction.STEP_DOWN_EARLY_HELP)),
-    decision_due_at=START,
-    gaps_due_at=START,
     last_actor_name="W" * 128,
 )
+DEAD_LETTER = DeadLetterView(
+    id=10**12,
+    attempts=99,
+    kind="send.conversation",
+    target="The " + "W" * 40 + " channel",
+    due=LONG[:60],
+    died=LONG[:60],
+    error=LONG,
+    error_class="transient",
+    key="k" * 255,
+)
 FORM_VALUES = {"case_reference": "W" * 32, "reason": "W" * 1000, "outstanding_needs": "W" * 1000}
+
+DEADLINE = Deadline(
+    id=10**9,
+    version=10**6,
+    tenant_id="t",
+    transfer_id=10**9,
+    case_reference="WWWWWW-99999999",
+    rule_key="w" * 40,
+    title="W" * 80,
+    kind=Kind.LATEST,
+    owner=Owner.ALLOCATED_WORKER,
+    owner_object_id="o",
+    started_at=START,
+    due_at=START + timedelta(days=3),
+    extension=Extension("W" * 300, "W" * 80, START),
+)
+DEADLINES = [replace(DEADLINE, id=i, due_at=START + timedelta(days=i)) for i in range(40)]
+SETTLE = [CaseButton("W" * 40, "transfer.form", {"record_id": 10**9, "version": 10**6, "event": "accept"})] * 3
+ITEMS = tuple(DueItem("WWWWWW-99999999", "W" * 80, START) for _ in range(40))
+DIGEST = Digest(
+    week_starting=START,
+    open_by_team=tuple((f"{'W' * 78}{i:02d}", 999) for i in range(20)),
+    due_this_week=ITEMS,
+    overdue=ITEMS,
+    unnamed=tuple("WWWWWW-99999999" for _ in range(40)),
+    median_days=123.5,
+    transferred=9999,
+    standard_days=28,
+)
 
 # The largest input each renderer can be given in practice; a new renderer must be added here.
 WORST_CASES: dict[str, Callable[[], dict[str, Any]]] = {
@@ -238,7 +296,9 @@ WORST_CASES: dict[str, Callable[[], dict[str, Any]]] = {
         channel_title=LONG[:80],
     ),
     "render_urgent_recorded": lambda: render_urgent_recorded("W" * 40),
-    "render_transfer_card": lambda: render_transfer_card(TRANSFER, ROCHDALE, CAL, events=list(Event)),
+    "render_transfer_card": lambda: render_transfer_card(
+        TRANSFER, ROCHDALE, CAL, events=list(Event), deadlines=DEADLINES, now=START
+    ),
     "render_transfer_details": lambda: render_transfer_details(TRANSFER, ROCHDALE, CAL),
     "render_decision_form": lambda: render_decision_form(TRANSFER, ROCHDALE, Event.MARK_GAPS, note=LONG),
     **{
@@ -247,10 +307,43 @@ WORST_CASES: dict[str, Callable[[], dict[str, Any]]] = {
         )
         for event in Event
     },
-    "render_transfer_list": lambda: render_transfer_list(LONG[:80], [TRANSFER] * 20, CAL, ROCHDALE),
+    "render_transfer_list": lambda: render_transfer_list(
+        LONG[:80], [TRANSFER] * 20, CAL, ROCHDALE, deadlines={TRANSFER.id: DEADLINES}, now=START
+    ),
+    "render_deadline_reminder": lambda: render_deadline_reminder(
+        DEADLINE,
+        "W" * 40,
+        CAL,
+        START,
+        settle=SETTLE,
+        snooze_to=[START + timedelta(days=i) for i in range(10)],
+        reassign_to=[("W" * 128, "o" * 64)] * 40,
+        extendable=True,
+        late=LONG[:200],
+    ),
+    "render_deadline_overdue": lambda: render_deadline_overdue(
+        DEADLINE, "W" * 40, CAL, START + timedelta(days=9), to_whom=LONG[:200], settle=SETTLE
+    ),
+    "render_extension_form": lambda: render_extension_form(DEADLINE, "W" * 40, CAL, START, note=LONG[:300]),
+    "render_my_deadlines": lambda: render_my_deadlines(DEADLINES, {i: "W" * 40 for i in range(40)}, CAL, START),
+    "render_weekly_digest": lambda: render_weekly_digest(DIGEST, CAL),
     "render_transfer_notice": lambda: render_transfer_notice(TRANSFER, ROCHDALE, LONG[:120], [LONG[:300]] * 4),
     "render_transfer_refused": lambda: render_transfer_refused(TRANSFER, LONG),
     "render_discussion_recorded": lambda: render_discussion_recorded("W" * 32, "W" * 80, DAY, wording=LONG[:200]),
+    "render_dead_letter": lambda: render_dead_letter(DEAD_LETTER),
+    "render_dead_letters": lambda: render_dead_letters([DEAD_LETTER] * 15, more=10**6),
+    "render_drop_confirm": lambda: render_drop_confirm(DEAD_LETTER),
+    "render_dead_letter_settled": lambda: render_dead_letter_settled(DEAD_LETTER, sent_again=False),
+    "render_dead_letter_gone": lambda: render_dead_letter_gone(10**12),
+    "render_digest": lambda: render_digest([DigestItem("k" * 255, "W" * 400, LONG[:60], late=True)] * MAX_DIGEST),
+    # What the sender adds as it sends: 20 mentions (its most), a late line, on the largest reminder-like card.
+    "render_digest[mentioned]": lambda: with_note(
+        with_mentions(
+            render_digest([DigestItem("k" * 255, "W" * 400, LONG[:60], late=True)] * MAX_DIGEST),
+            [Mention("29:" + "W" * 120, "W" * 64)] * 20,
+        ),
+        late_note(LONG[:60]),
+    ),
 }
 
 

@@ -1,17 +1,15 @@
-"""decide(): the move, the typed decision, the clocks the event table says it starts and stops, and who is told;
-and the rules of a new request: directions by role, York's return to the previous social worker."""
+"""decide(): the move, the typed decision, the facts it records for the deadlines engine, and who is told."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from bot.profile_files import all_profiles
 from bot.settings import REPO_ROOT
+from domain.deadline_rules import Fact
 from domain.directions import Direction
 from domain.profiles import PolicyProfile
 from domain.roles import Person, Role
@@ -19,19 +17,20 @@ from domain.transfer_decide import (
     AllocationInput,
     Decided,
     GapsInput,
+    JointVisitInput,
     NoInput,
     NoteInput,
+    NotPossibleInput,
     ReasonInput,
     Refusal,
     RefusalKind,
+    WhatHappenedInput,
     decide,
 )
-from domain.transfer_events import EVENTS, Clock, Party, Relation
+from domain.transfer_events import EVENTS, Party, Relation
 from domain.transfer_machine import Event, State, events_from
 from domain.transfer_record import Allocation, Decisions, PreviousWorker, Transfer
-from domain.transfer_submission import directions_for, previous_worker, submission
 from domain.transfers import Route, TransferDetails
-from domain.working_days import calendar_months_after
 
 PROFILES = all_profiles(REPO_ROOT / "profiles")
 # Tuesday 31 March 2026, 10am in London (British Summer Time).
@@ -171,17 +170,17 @@ def test_an_unnamed_allocation_nudges_the_managers_where_the_profile_asks() -> N
 
 
 # -- declines, questions, gaps --------------------------------------------------------------------------------------
-def test_a_decline_takes_a_reason_from_the_profiles_list_and_stops_every_clock() -> None:
+def test_a_decline_takes_a_reason_from_the_profiles_list_and_records_that_it_was_declined() -> None:
     rochdale = PROFILES["rochdale"]
     reason = rochdale.transfers.decline_reasons[0]
-    with_clocks = transfer(rochdale, decision_due_at=NOW, gaps_due_at=NOW, state=State.GAPS_OPEN, gaps=("plan",))
+    gaps_open = transfer(rochdale, state=State.GAPS_OPEN, gaps=("plan",))
     outcome = decided(
-        decide(with_clocks, Event.DECLINE, ReasonInput(reason=reason), COORDINATOR, RECEIVING, rochdale, NOW)
+        decide(gaps_open, Event.DECLINE, ReasonInput(reason=reason), COORDINATOR, RECEIVING, rochdale, NOW)
     )
-    assert (outcome.decision_due_at, outcome.gaps_due_at, outcome.gaps) == (None, None, ())
+    assert outcome.gaps == () and dict(outcome.facts) == {Fact.DECLINED: NOW}
     assert outcome.notices[0].lines == ("By E.C.", f"Reason: {reason}")
     wrong = refused(
-        decide(with_clocks, Event.DECLINE, ReasonInput(reason="Capacity"), COORDINATOR, RECEIVING, rochdale, NOW)
+        decide(gaps_open, Event.DECLINE, ReasonInput(reason="Capacity"), COORDINATOR, RECEIVING, rochdale, NOW)
     )
     assert wrong.reason == "Choose a reason from the list."
 
@@ -207,7 +206,7 @@ def test_asking_for_information_needs_a_question_and_says_where_to_answer() -> N
     assert "Open the request to see what is asked, then resubmit it." in asked.notices[0].lines
 
 
-def test_rochdales_gaps_are_due_three_working_days_on_at_five_and_resolving_them_stops_the_clock() -> None:
+def test_marking_and_resolving_gaps_record_the_facts_the_gaps_clock_hangs_on() -> None:
     rochdale = PROFILES["rochdale"]
     marked = decided(
         decide(
@@ -220,20 +219,19 @@ def test_rochdales_gaps_are_due_three_working_days_on_at_five_and_resolving_them
             NOW,
         )
     )
-    # Tuesday 31 March 2026 + 3 working days, skipping Good Friday (3 April): Monday 6 April is Easter Monday,
-    # so Tuesday 7 April 2026, 5pm in London (4pm UTC).
     assert marked.gaps == ("chronology", "plan")
-    assert marked.gaps_due_at == datetime(2026, 4, 7, 16, tzinfo=UTC)
-    gaps_open = transfer(rochdale, state=State.GAPS_OPEN, gaps=marked.gaps, gaps_due_at=marked.gaps_due_at)
+    assert dict(marked.facts) == {Fact.READINESS_GAPS_MARKED: NOW}
+    gaps_open = transfer(rochdale, state=State.GAPS_OPEN, gaps=marked.gaps)
     resolved = decided(decide(gaps_open, Event.RESOLVE_GAPS, NoInput(), COORDINATOR, RECEIVING, rochdale, NOW))
-    assert (resolved.move.target, resolved.gaps, resolved.gaps_due_at) == (State.SUBMITTED, (), None)
+    assert (resolved.move.target, resolved.gaps) == (State.SUBMITTED, ())
+    assert dict(resolved.facts) == {Fact.READINESS_GAPS_RESOLVED: NOW}
     unknown = refused(
         decide(transfer(rochdale), Event.MARK_GAPS, GapsInput(gaps=("x",)), COORDINATOR, RECEIVING, rochdale, NOW)
     )
     assert unknown.reason == "Some marked items are not on this checklist."
 
 
-def test_the_front_doors_clock_restarts_on_resubmission_and_stops_on_its_decision() -> None:
+def test_a_step_up_resubmitted_records_the_referral_again_and_the_front_doors_decision_records_it_decided() -> None:
     york = PROFILES["york"]
     returned = transfer(york, state=State.RETURNED, details=details(york, Direction.STEP_UP))
     requester = Person("t", "requester", "E.W.", frozenset({Role.EARLY_HELP_WORKER}))
@@ -248,35 +246,28 @@ def test_the_front_doors_clock_restarts_on_resubmission_and_stops_on_its_decisio
             NOW,
         )
     )
-    # York: one working day, due at 5pm: Wednesday 1 April 2026, 4pm UTC.
-    assert again.decision_due_at == datetime(2026, 4, 1, 16, tzinfo=UTC)
+    assert dict(again.facts) == {Fact.REQUEST_SUBMITTED: NOW, Fact.REFERRAL_SUBMITTED: NOW}
     assert again.notices == (), "the requester is not told of their own move"
-    waiting = transfer(york, details=details(york, Direction.STEP_UP), decision_due_at=again.decision_due_at)
+    waiting = transfer(york, details=details(york, Direction.STEP_UP))
     front_door = Person("t", "fd", "F.D.", frozenset({Role.FRONT_DOOR}))
     reason = york.transfers.decline_reasons[0]
     done = decided(
         decide(waiting, Event.NO_FURTHER_ACTION, ReasonInput(reason=reason), front_door, RECEIVING, york, NOW)
     )
-    assert done.decision_due_at is None
+    assert dict(done.facts) == {Fact.FRONT_DOOR_DECIDED: NOW, Fact.DECLINED: NOW}
 
 
-GAPS_STOPPERS = [
-    e for e, rule in EVENTS.items() if Clock.READINESS_GAPS in rule.stops and e in events_from(State.GAPS_OPEN)
-]
+LEAVING_GAPS = [e for e in events_from(State.GAPS_OPEN) if e is not Event.WITHDRAW_CONSENT]
 
 
-@pytest.mark.parametrize("event", GAPS_STOPPERS)
-def test_every_event_the_table_says_stops_the_gaps_clock_stops_it(event: Event) -> None:
+@pytest.mark.parametrize("event", LEAVING_GAPS)
+def test_every_move_out_of_gaps_open_leaves_the_gaps_behind_but_pausing_keeps_them(event: Event) -> None:
     rochdale = PROFILES["rochdale"]
     rule = EVENTS[event]
     direction = Direction.STEP_UP if rule.directions == {Direction.STEP_UP} else Direction.STEP_DOWN_EARLY_HELP
     route = Route.WEEKLY_MEETING if rule.meeting_outcome else Route.DIRECT
     gaps_open = transfer(
-        rochdale,
-        state=State.GAPS_OPEN,
-        gaps=("plan",),
-        gaps_due_at=NOW,
-        details=details(rochdale, direction, route=route),
+        rochdale, state=State.GAPS_OPEN, gaps=("plan",), details=details(rochdale, direction, route=route)
     )
     role, relation = Role.COORDINATOR, Relation.RECEIVING_SIDE
     if direction is Direction.STEP_UP:
@@ -289,83 +280,96 @@ def test_every_event_the_table_says_stops_the_gaps_clock_stops_it(event: Event) 
     form_inputs = {
         "reason": ReasonInput(reason=rochdale.transfers.decline_reasons[0]),
         "information_asked": NoteInput(note="The plan, please."),
+        "what_happened": WhatHappenedInput(fact=Fact.EARLY_HELP_ASSESSMENT_COMPLETED, on=NOW.date()),
     }
     inputs = form_inputs.get(rule.form.value, NoInput())
     outcome = decided(decide(gaps_open, event, inputs, actor, frozenset({relation}), rochdale, NOW))
-    assert (outcome.gaps_due_at, outcome.gaps) == (None, ())
-
-
-def test_the_gaps_clock_is_stopped_by_the_events_that_leave_gaps_open() -> None:
-    leaving = {e for e in events_from(State.GAPS_OPEN) if e is not Event.WITHDRAW_CONSENT}
-    assert set(GAPS_STOPPERS) == leaving, "pausing for consent keeps the gaps and their clock"
-
-
-# -- a new request ------------------------------------------------------------------------------------------------
-def test_each_role_asks_for_the_directions_its_profile_offers() -> None:
-    redcar, rochdale = PROFILES["redcar"], PROFILES["rochdale"]
-    assert directions_for(frozenset({Role.SOCIAL_WORKER}), redcar) == [Direction.STEP_DOWN_EARLY_HELP]
-    assert directions_for(frozenset({Role.EARLY_HELP_WORKER}), redcar) == [Direction.STEP_UP]
-    assert directions_for(frozenset({Role.COORDINATOR, Role.FRONT_DOOR}), redcar) == []
-    assert Direction.STEP_ACROSS in directions_for(frozenset({Role.TEAM_MANAGER}), rochdale)
-
-
-def _stepped_down(profile: PolicyProfile, team: str, accepted_at: datetime | None, state: State) -> Transfer:
-    return transfer(
-        profile,
-        id=9,
-        state=state,
-        details=details(profile, from_team=team),
-        requester_object_id="previous",
-        requester_name="P.W.",
-        accepted_at=accepted_at,
+    stays = outcome.move.target is State.GAPS_OPEN
+    assert outcome.gaps == (("plan",) if stays else ())
+    requester = Person("t", "requester", "S.W.", frozenset({Role.SOCIAL_WORKER}))
+    paused = decided(
+        decide(gaps_open, Event.WITHDRAW_CONSENT, NoInput(), requester, frozenset({Relation.REQUESTER}), rochdale, NOW)
     )
+    assert paused.gaps == ("plan",)
 
 
-CIN_CP = "Safeguarding and Interventions (CiN / CP)"
+# -- the facts recorded from the card -----------------------------------------------------------------------------
+def test_what_happened_is_recorded_with_its_own_date_and_only_a_fact_the_profile_counts_from() -> None:
+    rochdale = PROFILES["rochdale"]
+    accepted = transfer(rochdale, state=State.ACCEPTED)
+    worker = Person("t", "worker", "E.W.", frozenset({Role.EARLY_HELP_WORKER}))
+    holder = frozenset({Relation.ALLOCATED_WORKER})
+    last_week = date(2026, 3, 24)
+    done = decided(
+        decide(
+            accepted,
+            Event.RECORD_WHAT_HAPPENED,
+            WhatHappenedInput(fact=Fact.EARLY_HELP_ASSESSMENT_COMPLETED, on=last_week),
+            worker,
+            holder,
+            rochdale,
+            NOW,
+        )
+    )
+    assert done.move.target is State.ACCEPTED, "recording a fact moves nothing"
+    [(fact, at)] = done.facts
+    assert fact is Fact.EARLY_HELP_ASSESSMENT_COMPLETED and at.date() == last_week
+    assert done.decision.happened[-1].fact is Fact.EARLY_HELP_ASSESSMENT_COMPLETED
+    future = refused(
+        decide(
+            accepted,
+            Event.RECORD_WHAT_HAPPENED,
+            WhatHappenedInput(fact=Fact.EARLY_HELP_ASSESSMENT_COMPLETED, on=date(2026, 4, 30)),
+            worker,
+            holder,
+            rochdale,
+            NOW,
+        )
+    )
+    assert future.reason == "That can't be dated in the future."
+    not_counted = refused(
+        decide(
+            accepted,
+            Event.RECORD_WHAT_HAPPENED,
+            WhatHappenedInput(fact=Fact.CF_ASSESSMENT_COMPLETED, on=last_week),
+            worker,
+            holder,
+            rochdale,
+            NOW,
+        )
+    )
+    assert not_counted.reason == "Choose what happened from the list."
 
 
-@pytest.mark.parametrize(
-    ("team", "accepted", "state", "returns"),
-    [
-        (CIN_CP, datetime(2025, 12, 31, 12, tzinfo=UTC), State.TRANSFERRED, True),  # 31 Mar is within 3 months
-        (CIN_CP, datetime(2025, 12, 30, 12, tzinfo=UTC), State.TRANSFERRED, False),  # a day more than 3 months
-        ("Targeted Early Help", datetime(2026, 3, 1, 12, tzinfo=UTC), State.CLOSED, False),  # not from CiN / CP
-        (CIN_CP, None, State.WITHDRAWN, False),  # never accepted
-    ],
-)
-def test_york_returns_a_step_up_to_the_social_worker_of_a_recent_step_down_from_cin_or_cp(
-    team: str, accepted: datetime | None, state: State, returns: bool
-) -> None:
-    york = PROFILES["york"]
-    earlier = [_stepped_down(york, team, accepted, state)]
-    found = previous_worker(details(york, Direction.STEP_UP), earlier, york, NOW)
-    assert (found == PreviousWorker(name="P.W.", object_id="previous")) is returns
-    assert previous_worker(details(york, Direction.STEP_UP), earlier, PROFILES["redcar"], NOW) is None
+def test_a_joint_visit_is_recorded_on_its_day_and_as_a_virtual_introduction_only_where_the_profile_allows() -> None:
+    york, redcar = PROFILES["york"], PROFILES["redcar"]
+    worker = Person("t", "worker", "E.W.", frozenset({Role.EARLY_HELP_WORKER}))
+    holder = frozenset({Relation.ALLOCATED_WORKER})
+    visit = JointVisitInput(on=NOW.date(), virtual=True)
+    refused_virtual = refused(
+        decide(transfer(york, state=State.ACCEPTED), Event.RECORD_JOINT_VISIT, visit, worker, holder, york, NOW)
+    )
+    assert "virtual introduction" in refused_virtual.reason
+    done = decided(
+        decide(transfer(redcar, state=State.ACCEPTED), Event.RECORD_JOINT_VISIT, visit, worker, holder, redcar, NOW)
+    )
+    assert dict(done.facts) == {Fact.JOINT_VISIT_DONE: NOW}
+    assert done.decision.joint_visit is not None and done.decision.joint_visit.virtual
 
 
-def test_a_new_request_carries_its_channel_wording_and_clock() -> None:
-    york = PROFILES["york"]
-    sent = submission(details(york, Direction.STEP_UP), [], york, NOW)
-    assert (sent.channel_key, sent.wording, sent.previous_worker) == ("front_door", "", None)
-    assert sent.decision_due_at == datetime(2026, 4, 1, 16, tzinfo=UTC)
-
-
-@pytest.mark.parametrize(
-    ("start", "months", "end"),
-    [
-        (date(2026, 1, 31), 1, date(2026, 2, 28)),
-        (date(2028, 2, 29), 12, date(2029, 2, 28)),
-        (date(2026, 11, 30), 3, date(2027, 2, 28)),
-        (date(2026, 12, 15), 3, date(2027, 3, 15)),
-    ],
-)
-def test_calendar_months_keep_the_day_or_end_the_shorter_month(start: date, months: int, end: date) -> None:
-    assert calendar_months_after(start, months) == end
-
-
-@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)), st.integers(min_value=0, max_value=36))
-def test_calendar_months_move_exactly_that_many_months_and_never_back(start: date, months: int) -> None:
-    end = calendar_months_after(start, months)
-    assert (end.year - start.year) * 12 + end.month - start.month == months
-    assert end >= start and end.day <= start.day
-    assert end - start <= timedelta(days=31 * months + 1)
+def test_dorset_records_a_joint_visit_not_possible_only_once_the_reason_was_explained_to_the_family() -> None:
+    dorset, york = PROFILES["dorset"], PROFILES["york"]
+    worker = Person("t", "worker", "E.W.", frozenset({Role.EARLY_HELP_WORKER}))
+    holder = frozenset({Relation.ALLOCATED_WORKER})
+    accepted = transfer(dorset, state=State.ACCEPTED)
+    untold = NotPossibleInput(reason="The family are away until next month.", explained_to_family=False)
+    assert "Explain the reason to the family" in refused(
+        decide(accepted, Event.JOINT_VISIT_NOT_POSSIBLE, untold, worker, holder, dorset, NOW)
+    ).reason
+    told = NotPossibleInput(reason="The family are away until next month.", explained_to_family=True)
+    done = decided(decide(accepted, Event.JOINT_VISIT_NOT_POSSIBLE, told, worker, holder, dorset, NOW))
+    assert dict(done.facts) == {Fact.JOINT_VISIT_NOT_POSSIBLE: NOW}
+    elsewhere = refused(
+        decide(transfer(york, state=State.ACCEPTED), Event.JOINT_VISIT_NOT_POSSIBLE, told, worker, holder, york, NOW)
+    )
+    assert elsewhere.kind is RefusalKind.NOT_APPLICABLE

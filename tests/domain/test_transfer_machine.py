@@ -84,6 +84,10 @@ EXPECTED_MOVES = {
     *((source, Event.WITHDRAW_CONSENT, State.PAUSED) for source in PAUSABLE),
     (State.PAUSED, Event.GIVE_CONSENT_AGAIN, None),
     *((source, Event.WITHDRAW, State.WITHDRAWN) for source in OPEN_STATES),
+    # Facts a clock hangs on are recorded where the request stands; Dorset's joint visit not possible too.
+    *((source, Event.RECORD_WHAT_HAPPENED, source) for source in PAUSABLE),
+    (State.ACCEPTED, Event.JOINT_VISIT_NOT_POSSIBLE, State.ACCEPTED),
+    (State.CO_WORKING, Event.JOINT_VISIT_NOT_POSSIBLE, State.CO_WORKING),
 }
 
 

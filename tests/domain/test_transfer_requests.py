@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from domain.deadline_rules import Fact, rules_for
+from domain.deadline_times import due_at
 from domain.directions import Direction
 from domain.profiles import KNOWN_ROUTES, PolicyProfile, Transfers
-from domain.roles import Role
 from domain.transfers import (
     CONSENT_TITLES,
     ROUTE_TITLES,
@@ -22,7 +23,6 @@ from domain.transfers import (
     Route,
     TransferDetails,
     case_label,
-    decision_due,
     missing_checklist,
     receiving_channel,
     request_problems,
@@ -269,11 +269,6 @@ def test_rochdales_non_negotiable_standards_are_the_checklist_for_every_directio
         assert [item.key for item in rochdale.checklists[direction]] == ROCHDALE_STANDARDS, direction
 
 
-def test_rochdale_escalates_unfixed_gaps_to_the_head_of_service_after_3_working_days() -> None:
-    rochdale = PROFILES["rochdale"].transfers
-    assert (rochdale.gap_fix_working_days, rochdale.gap_escalation_role) == (3, Role.HEAD_OF_SERVICE)
-
-
 def test_capacity_is_never_a_reason_to_decline_in_rochdale() -> None:
     rochdale = PROFILES["rochdale"]
     assert rochdale.transfers.capacity_is_never_a_reason
@@ -388,51 +383,61 @@ def test_dates_in_the_future_are_refused() -> None:
     assert request_problems(details, york, today=tomorrow) == []
 
 
-# The front door's clock
+# The front door's clock, as the profiles' deadline rules count it
 
 
 YORK_CALENDAR = WorkingCalendar.from_profile(PROFILES["york"].working)
 
 
-def test_york_decides_a_step_up_by_the_end_of_the_next_working_day_across_a_bank_holiday_weekend() -> None:
+def front_door_due(profile: PolicyProfile, details: TransferDetails, submitted: datetime) -> datetime | None:
+    """When the front door must decide a step up sent at `submitted`: the rule its referral starts, if any."""
+    rules = rules_for(
+        profile,
+        Fact.REFERRAL_SUBMITTED,
+        direction=details.direction,
+        from_team=details.from_team,
+        to_service=details.to_service,
+        route=details.route.value,
+    )
+    rules = [r for r in rules if Fact.FRONT_DOOR_DECIDED in r.stops_on]
+    calendar = WorkingCalendar.from_profile(profile.working)
+    return due_at(rules[0], submitted, calendar, profile.working) if rules else None
+
+
+PARTNER = "Partner agency lead professional"
+
+
+def test_york_decides_a_partners_step_up_by_the_end_of_the_next_working_day_across_a_bank_holiday_weekend() -> None:
     york = PROFILES["york"]
-    details = request(york, Direction.STEP_UP)
+    details = request(york, Direction.STEP_UP, from_team=PARTNER)
     # Friday 22 May 2026; Monday 25 May is the Spring Bank Holiday: due Tuesday 5pm (BST).
     friday = datetime(2026, 5, 22, 9, 0, tzinfo=UTC)
-    assert decision_due(details, york, YORK_CALENDAR, friday) == datetime(2026, 5, 26, 16, 0, tzinfo=UTC)
+    assert front_door_due(york, details, friday) == datetime(2026, 5, 26, 16, 0, tzinfo=UTC)
     # Christmas Eve 2026 is a Thursday; Christmas Day, the weekend and Boxing Day (observed) follow.
     christmas_eve = datetime(2026, 12, 24, 15, 0, tzinfo=UTC)
-    assert decision_due(details, york, YORK_CALENDAR, christmas_eve) == datetime(2026, 12, 29, 17, 0, tzinfo=UTC)
+    assert front_door_due(york, details, christmas_eve) == datetime(2026, 12, 29, 17, 0, tzinfo=UTC)
 
 
 def test_york_counts_from_the_local_day_not_the_utc_day() -> None:
     york = PROFILES["york"]
     # 23:30 UTC on Thursday 4 June 2026 is 00:30 on Friday in York: due Monday, not Friday.
     late = datetime(2026, 6, 4, 23, 30, tzinfo=UTC)
-    assert decision_due(request(york, Direction.STEP_UP), york, YORK_CALENDAR, late) == datetime(
-        2026, 6, 8, 16, 0, tzinfo=UTC
-    )
+    due = front_door_due(york, request(york, Direction.STEP_UP, from_team=PARTNER), late)
+    assert due == datetime(2026, 6, 8, 16, 0, tzinfo=UTC)
 
 
 def test_rochdale_decides_a_step_up_within_24_hours_weekends_included() -> None:
     rochdale = PROFILES["rochdale"]
-    calendar = WorkingCalendar.from_profile(rochdale.working)
     friday = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
-    due = decision_due(request(rochdale, Direction.STEP_UP), rochdale, calendar, friday)
-    assert due == datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
+    assert front_door_due(rochdale, request(rochdale, Direction.STEP_UP), friday) == datetime(
+        2026, 11, 28, 15, 0, tzinfo=UTC
+    )
 
 
 def test_only_a_step_up_has_a_front_door_decision_time() -> None:
-    rochdale, dorset = PROFILES["rochdale"], PROFILES["dorset"]
-    calendar = WorkingCalendar.from_profile(rochdale.working)
+    rochdale = PROFILES["rochdale"]
     now = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
-    assert decision_due(request(rochdale, Direction.STEP_DOWN_EARLY_HELP), rochdale, calendar, now) is None
-    assert decision_due(request(dorset, Direction.STEP_UP), dorset, calendar, now) is None
-
-
-def test_a_front_door_time_in_both_hours_and_working_days_is_refused() -> None:
-    with pytest.raises(ValidationError, match="not both"):
-        transfers_with(PROFILES["york"], front_door_decision_hours=24)
+    assert front_door_due(rochdale, request(rochdale, Direction.STEP_DOWN_EARLY_HELP), now) is None
 
 
 # Channels and labels

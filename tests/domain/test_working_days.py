@@ -121,6 +121,50 @@ def test_working_days_between_runs_the_same_both_ways(a: date, b: date) -> None:
     assert ENGLAND.working_days_between(a, b) == -ENGLAND.working_days_between(b, a)
 
 
+# Closure days from configuration
+
+CLOSED_AT_CHRISTMAS = WorkingCalendar.from_profile(
+    Working(closure_days=frozenset({date(2026, 12, 29), date(2026, 12, 30), date(2026, 12, 31)}))
+)
+closure_sets = st.frozensets(any_day, max_size=20)
+
+
+def test_a_council_s_closure_days_are_not_working_days_but_bank_holidays_still_have_their_names() -> None:
+    assert not CLOSED_AT_CHRISTMAS.is_working_day(date(2026, 12, 30))
+    assert CLOSED_AT_CHRISTMAS.holiday_name(date(2026, 12, 30)) is None
+    assert ENGLAND.is_working_day(date(2026, 12, 30))
+
+
+def test_one_working_day_after_christmas_eve_2026_with_the_council_closed_is_monday_4_january() -> None:
+    # Christmas Day (Fri), the weekend, Boxing Day observed (Mon 28), the closure (29-31), New Year's Day (Fri).
+    assert CLOSED_AT_CHRISTMAS.working_days_after(date(2026, 12, 24), 1) == date(2027, 1, 4)
+    assert CLOSED_AT_CHRISTMAS.previous_working_day(date(2027, 1, 3)) == date(2026, 12, 24)
+
+
+@given(any_day, a_few_working_days, closure_sets)
+def test_counting_working_days_skips_weekends_bank_holidays_and_closure_days(
+    d: date, n: int, closed: frozenset[date]
+) -> None:
+    calendar = WorkingCalendar.from_profile(Working(closure_days=closed))
+    due = calendar.working_days_after(d, n)
+    counted = [d + timedelta(days=k) for k in range(1, (due - d).days + 1)]
+    working = [day for day in counted if day.weekday() < 5 and ENGLAND.holiday_name(day) is None and day not in closed]
+    assert len(working) == n
+    if n >= 1:
+        assert due == working[-1]
+        assert due not in closed and calendar.is_working_day(due)
+
+
+@given(any_day, closure_sets)
+def test_the_previous_working_day_is_the_last_working_day_on_or_before_the_day(
+    d: date, closed: frozenset[date]
+) -> None:
+    calendar = WorkingCalendar.from_profile(Working(closure_days=closed))
+    found = calendar.previous_working_day(d)
+    assert calendar.is_working_day(found) and found <= d
+    assert all(not calendar.is_working_day(found + timedelta(days=k)) for k in range(1, (d - found).days + 1))
+
+
 # Due times and time zones
 
 

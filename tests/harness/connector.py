@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,11 @@ class Recorded:
     activity: dict[str, Any] = field(default_factory=dict)
     activity_id: str = ""
     authorization: str = ""
+    # When the connector answered (time.monotonic() in the test process): pacing is checked from these.
+    at: float = field(default_factory=time.monotonic)
+    # The status a failure injected by the test answered with (0: answered normally).
+    status: int = 0
+    code: str = ""
 
     @property
     def cards(self) -> list[dict[str, Any]]:
@@ -38,6 +44,8 @@ class Fault:
     headers: dict[str, str]
     body: dict[str, Any]
     hang_seconds: float = 0.0
+    # Only a request for this conversation meets the fault (None: the next request, whatever it is for).
+    conversation: str | None = None
 
 
 @dataclass
@@ -54,6 +62,8 @@ class FakeConnector:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.calls: list[Recorded] = []
+        # Requests answered with a failure the test injected, with when: a 429's Retry-After is checked from these.
+        self.faulted: list[Recorded] = []
         self._faults: list[Fault] = []
         self.rosters: dict[str, list[Member]] = {}
         self.server = ThreadedServer(self._app)
@@ -66,18 +76,36 @@ class FakeConnector:
     def reset(self) -> None:
         with self._lock:
             self.calls.clear()
+            self.faulted.clear()
             self._faults.clear()
             self.rosters.clear()
 
-    def fail_next(self, status: int, *, times: int = 1, retry_after: int | None = None, code: str = "") -> None:
-        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+    def fail_next(
+        self,
+        status: int,
+        *,
+        times: int = 1,
+        retry_after: float | None = None,
+        code: str = "",
+        conversation: str | None = None,
+    ) -> None:
+        headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else {}
         body = {"error": {"code": code or f"HTTP{status}", "message": "injected by the test"}}
         with self._lock:
-            self._faults.extend(Fault(status, headers, body) for _ in range(times))
+            self._faults.extend(Fault(status, headers, body, conversation=conversation) for _ in range(times))
 
-    def hang_next(self, seconds: float, *, times: int = 1) -> None:
+    def hang_next(self, seconds: float, *, times: int = 1, conversation: str | None = None) -> None:
         with self._lock:
-            self._faults.extend(Fault(200, {}, {}, hang_seconds=seconds) for _ in range(times))
+            self._faults.extend(
+                Fault(200, {}, {}, hang_seconds=seconds, conversation=conversation) for _ in range(times)
+            )
+
+    def sends_to(self, conversation_id: str) -> list[Recorded]:
+        """The activities posted into a conversation (or its threads), in the order they were answered."""
+        with self._lock:
+            return [
+                c for c in self.calls if c.op in ("send", "reply") and c.conversation_id.startswith(conversation_id)
+            ]
 
     def snapshot(self) -> int:
         with self._lock:
@@ -88,26 +116,35 @@ class FakeConnector:
             return list(self.calls[mark:])
 
     # -- the Bot Connector REST API ---------------------------------------------------------------
-    def _fault(self) -> Fault | None:
+    def _fault(self, conversation: str = "") -> Fault | None:
         with self._lock:
-            return self._faults.pop(0) if self._faults else None
+            for i, fault in enumerate(self._faults):
+                if fault.conversation is None or conversation.startswith(fault.conversation):
+                    return self._faults.pop(i)
+            return None
 
     def _record(self, call: Recorded) -> None:
         with self._lock:
             self.calls.append(call)
 
-    async def _apply_fault(self) -> web.Response | None:
-        fault = self._fault()
+    async def _apply_fault(self, request: web.Request | None = None) -> web.Response | None:
+        conversation = request.match_info.get("conversation_id", "") if request is not None else ""
+        fault = self._fault(conversation)
         if fault is None:
             return None
         if fault.hang_seconds:
             await asyncio.sleep(fault.hang_seconds)
             return None
+        with self._lock:
+            self.faulted.append(
+                Recorded("fault", conversation, status=fault.status, code=str(fault.body["error"]["code"]))
+            )
         return web.json_response(fault.body, status=fault.status, headers=fault.headers)
 
     def _app(self) -> web.Application:
         async def send(request: web.Request) -> web.Response:
-            failed = await self._apply_fault()
+            arrived = time.monotonic()
+            failed = await self._apply_fault(request)
             if failed is not None:
                 return failed
             body = await request.json()
@@ -120,12 +157,13 @@ class FakeConnector:
                     body,
                     request.match_info.get("activity_id", activity_id),
                     request.headers.get("Authorization", ""),
+                    at=arrived,
                 )
             )
             return web.json_response({"id": activity_id}, status=201 if op == "send" else 200)
 
         async def update(request: web.Request) -> web.Response:
-            failed = await self._apply_fault()
+            failed = await self._apply_fault(request)
             if failed is not None:
                 return failed
             body = await request.json()
@@ -147,7 +185,7 @@ class FakeConnector:
             return web.Response(status=200)
 
         async def create(request: web.Request) -> web.Response:
-            failed = await self._apply_fault()
+            failed = await self._apply_fault(request)
             if failed is not None:
                 return failed
             body = await request.json()

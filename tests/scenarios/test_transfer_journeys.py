@@ -130,7 +130,12 @@ async def test_the_joint_visit_is_recorded_from_the_card(bot: BotUnderTest) -> N
     accept = await press(bot, COORDINATOR, button(view, "transfer.form", "Accept and allocate"))
     await press(bot, COORDINATOR, button(accept, "transfer.decide"), team=first_choice(accept, "team"), worker="E.W.")
     mine = await _view(bot, SOCIAL_WORKER, row.id)
-    done = await press(bot, SOCIAL_WORKER, button(mine, "transfer.act", "Joint visit done"))
+    form = await press(bot, SOCIAL_WORKER, button(mine, "transfer.form", "Joint visit done"))
+    # The day it happened: today at the latest (Wednesday 25 November 2026 in the tests' clock).
+    assert inputs(form)["on"]["max"] == "2026-11-25"
+    future = await press(bot, SOCIAL_WORKER, button(form, "transfer.decide"), on="2026-11-26")
+    assert "can't be recorded before it happens" in shown_text(future)
+    done = await press(bot, SOCIAL_WORKER, button(form, "transfer.decide"), on="2026-11-25")
     assert "Joint visit done" in shown_text(done)
     async with bot.runtime.services.uow() as uow:
         actions = list(await uow.session.scalars(select(AuditEventRow.action)))
