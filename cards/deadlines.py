@@ -102,8 +102,12 @@ def render_deadline_reminder(
     late: str = "",
 ) -> Json:
     """A reminder to the owner: what is due and by when, and the actions that settle it or give it time."""
-    overdue = deadline.standing(now) is Standing.OVERDUE
-    title = f"Overdue: {deadline.title}" if overdue else f"Due soon: {deadline.title}"
+    standing = deadline.standing(now)
+    title = {
+        Standing.OVERDUE: f"Overdue: {deadline.title}",
+        Standing.NOT_YET: f"Not yet: {deadline.title}",
+        Standing.MET: f"From now on: {deadline.title}",  # an earliest date reached: the step may happen
+    }.get(standing, f"Due soon: {deadline.title}")
     body: list[Json] = [heading(title), _case_facts(deadline, label, calendar, now)]
     if late:
         body.append(text(late, subtle=True))

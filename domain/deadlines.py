@@ -89,7 +89,8 @@ def standing_line(deadline: Deadline, now: datetime, calendar: WorkingCalendar) 
     if standing in (Standing.DUE, Standing.OVERDUE, Standing.NOT_YET):
         return f"{STANDING_WORDS[standing]} {calendar.format_when(deadline.due_at)}"
     if standing is Standing.MET and deadline.settled_at is not None:
-        return f"Met on {calendar.format_when(deadline.settled_at)}"
+        met = f"Met on {calendar.format_when(deadline.settled_at)}"
+        return f"{met}: {deadline.note.lower()}" if deadline.note else met
     if standing is Standing.MET:
         return f"Met: not before {calendar.format_when(deadline.due_at)}"
     return STANDING_WORDS[standing]

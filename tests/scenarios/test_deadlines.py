@@ -282,3 +282,31 @@ async def test_a_deadline_is_given_to_a_colleague_on_the_receiving_team_and_they
     assert after.owner_object_id == SECOND_COORDINATOR.object_id
     theirs = await bot.driver.say(SECOND_COORDINATOR, Chat.personal(SECOND_COORDINATOR), "my deadlines")
     assert "Early help assessment completed" in shown_text(theirs.cards[0])
+
+
+async def test_york_keeps_a_stepped_up_family_open_to_early_help_for_ten_days_and_says_so(start_bot: Any) -> None:
+    from tests.conftest import EARLY_HELP_WORKER, FRONT_DOOR_DECIDER
+    from tests.scenarios.transfer_steps import STEP_UP
+
+    bot: BotUnderTest = await start_bot(profile="york", managers_channel_id=MANAGERS_CHANNEL.id)
+    await set_up_channels(bot)
+    form = await start_request(bot, EARLY_HELP_WORKER)
+    values = filled(form, STEP_UP, from_team="Targeted Early Help", route="direct")
+    await submit_request(bot, EARLY_HELP_WORKER, form, **values)
+    await bot.deliver()
+    async with bot.runtime.services.uow() as uow:
+        [row] = list(await uow.session.scalars(select(TransferRow)))
+    view = await press(bot, FRONT_DOOR_DECIDER, {"verb": "transfer.refresh", "data": {"record_id": row.id}})
+    met = await press(bot, FRONT_DOOR_DECIDER, button(view, "transfer.form", "Threshold met"))
+    team = str(inputs(met)["team"]["choices"][0]["value"])
+    await press(bot, FRONT_DOOR_DECIDER, button(met, "transfer.decide"), team=team, allocate_to_me="true")
+    [ten] = [d for d in await _deadlines(bot) if d.rule_key == "open_to_early_help_ten_days"]
+    # At least 10 days after allocation on Wednesday 25 November 2026: from the start of Saturday 5 December.
+    assert (ten.kind, ten.due_at) == ("earliest", datetime(2026, 12, 5, 0, 0, tzinfo=UTC))
+    card = await press(bot, EARLY_HELP_WORKER, {"verb": "transfer.refresh", "data": {"record_id": row.id}})
+    assert "Early help case may close: Not before Saturday 5 December 2026, midnight" in shown_text(card)
+    # Closed early: the clock records that it was done before the earliest date.
+    record = await press(bot, EARLY_HELP_WORKER, button(card, "transfer.form", "Record what happened"))
+    await press(bot, EARLY_HELP_WORKER, button(record, "transfer.decide"), fact="early_help_closed", on="2026-11-25")
+    [after] = [d for d in await _deadlines(bot) if d.rule_key == "open_to_early_help_ten_days"]
+    assert (after.state, after.note) == ("met", "Done before the earliest date")
