@@ -150,7 +150,7 @@ async def form(turn: Turn, services: Services, payload: TransferEvent) -> Reply:
 @router.change("transfer.act", payload=TransferEvent, roles=CASE_ROLES)
 async def act(turn: Turn, services: Services, payload: TransferEvent, uow: UnitOfWork) -> Reply:
     """A button that acts at once (an event with no form)."""
-    return await _decide(
+    return await move_transfer(
         uow, turn, services, payload.record_id, payload.version, payload.event, NoInput(), "transfer.act"
     )
 
@@ -202,12 +202,12 @@ async def decide_action(turn: Turn, services: Services, payload: DecideTransfer,
     if isinstance(inputs, str):
         case = await load_case(uow, services, turn, payload.record_id, f"transfer.{payload.event.value}")
         raise Refused(Reply(cards=[_form_card(services, case, payload.event, turn, note=inputs)]))
-    return await _decide(
+    return await move_transfer(
         uow, turn, services, payload.record_id, payload.version, payload.event, inputs, "transfer.decide"
     )
 
 
-async def _decide(
+async def move_transfer(
     uow: UnitOfWork,
     turn: Turn,
     services: Services,
@@ -217,7 +217,11 @@ async def _decide(
     inputs: Inputs,
     card: str,
 ) -> Reply:
-    """Load, decide, save, queue the effects: the version says whether somebody got there first."""
+    """Load, decide, save, queue the effects: the version says whether somebody got there first.
+
+    The one way any dialog moves a request (consent, outcomes and deadlines call it too), so access, the
+    machine and the effects are never done twice.
+    """
     case = await load_case(uow, services, turn, record_id, f"transfer.{event.value}")
     if case.transfer.version != version:
         raise _stale(turn, services, case)

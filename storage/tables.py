@@ -356,3 +356,55 @@ class DeadlineRow(Base):
     note: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# -- meeting outcomes and disputes ------------------------------------------------------------------------
+class OutcomeRow(Base):
+    """What a clinic, meeting or panel decided about a request; a correction is a new version with a reason."""
+
+    __tablename__ = "outcomes"
+    __table_args__ = (
+        UniqueConstraint("transfer_id", "version", name="uq_outcomes_transfer_version"),
+        Index("ix_outcomes_transfer", "transfer_id", "version"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    meeting_kind: Mapped[str] = mapped_column(String(24))
+    meeting_on: Mapped[date] = mapped_column(Date)
+    decision: Mapped[str] = mapped_column(String(24))
+    # The decision's own facts (reason, deferred date, what is missing, the agency, the allocation, the
+    # actions, the final meeting's date, the profile's extra fields): typed in domain/outcomes.py.
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)
+    correction_reason: Mapped[str] = mapped_column(String(300), default="")
+    recorded_by_object_id: Mapped[str] = mapped_column(String(64))
+    recorded_by_name: Mapped[str] = mapped_column(String(128), default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DisputeRow(Base):
+    """A party's dispute about a decision, settled by a manager (Dorset: within 1 working day)."""
+
+    __tablename__ = "disputes"
+    __table_args__ = (Index("ix_disputes_transfer", "transfer_id", "state"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"))
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open | settled
+    # The decision disputed: the event that made it, and the outcome's version when a meeting made it.
+    decision_event: Mapped[str] = mapped_column(String(32))
+    outcome_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    about: Mapped[str] = mapped_column(String(300))
+    raised_by_object_id: Mapped[str] = mapped_column(String(64))
+    raised_by_name: Mapped[str] = mapped_column(String(128), default="")
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    settlement: Mapped[str] = mapped_column(String(24), default="")  # upheld | changed
+    settlement_note: Mapped[str] = mapped_column(String(300), default="")
+    settled_by_object_id: Mapped[str] = mapped_column(String(64), default="")
+    settled_by_name: Mapped[str] = mapped_column(String(128), default="")
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Where its card landed in the managers' channel, so settling it updates the card for everyone.
+    channel_conversation_id: Mapped[str] = mapped_column(String(512), default="")
+    channel_activity_id: Mapped[str] = mapped_column(String(256), default="")
