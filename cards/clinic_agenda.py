@@ -71,6 +71,9 @@ def render_agenda(
             actions.append(
                 execute("Did not attend", "booking.mark", {**ids, "outcome": BookingStatus.DID_NOT_ATTEND.value})
             )
+        if can_mark and booking.status is BookingStatus.DISCUSSED:
+            # The clinic chose the service and pathway: recorded on the social worker's request for the case.
+            actions.append(execute("Record outcome", "outcome.for_case", {"case_reference": booking.case_reference}))
         body.append(
             container(
                 [

@@ -13,11 +13,16 @@ from cards.payloads import ID_MAX, ActionPayload, RecordAction, WithToggles
 from domain.deadline_rules import Fact
 from domain.deadlines import Deadline, soonest_first, standing_line
 from domain.directions import DIRECTION_TITLES
+from domain.disputes import SETTLEMENT_TITLES, Settlement
+from domain.outcome_terms import DECISION_TITLES
+from domain.outcomes import meeting_title
 from domain.profiles import PolicyProfile
 from domain.transfer_events import EVENTS, Form
 from domain.transfer_machine import EVENT_TITLES, STATE_TITLES, Event, State
-from domain.transfer_record import Transfer
+from domain.transfer_record import OutcomeNote, Transfer
 from domain.working_days import WorkingCalendar, format_date
+
+_SETTLEMENTS = {s.value for s in Settlement}
 
 # A button says what it does; the machine's event titles stay short for the diagram.
 BUTTON_TITLES = {
@@ -114,11 +119,45 @@ def _clock_rows(
     return rows or [("Deadlines", NO_DEADLINE)]
 
 
+RECORD_OUTCOME = "Record outcome"
+
+
+def _event_buttons(transfer: Transfer, events: list[Event]) -> list[Json]:
+    """One button per event; a meeting's outcomes share one "Record outcome" (it asks what was decided)."""
+    buttons: list[Json] = []
+    outcome_shown = False
+    for event in events:
+        if EVENTS[event].form is Form.OUTCOME:
+            if not outcome_shown:
+                ids = {"record_id": transfer.id, "version": transfer.version}
+                buttons.append(button(RECORD_OUTCOME, "outcome.start", ids, style="positive"))
+            outcome_shown = True
+            continue
+        buttons.append(_event_button(transfer, event))
+    return buttons
+
+
 def _event_button(transfer: Transfer, event: Event) -> Json:
     ids = {"record_id": transfer.id, "version": transfer.version, "event": event.value}
     verb = "transfer.form" if needs_form(event) else "transfer.act"
     style = "destructive" if event in (Event.WITHDRAW, Event.DECLINE) else None
     return button(BUTTON_TITLES[event], verb, ids, style=style)
+
+
+HELD_STATES = frozenset({State.ACCEPTED, State.CO_WORKING, State.JOINT_VISIT_DONE, State.TRANSFERRED})
+
+
+def outcome_row(note: OutcomeNote, profile: PolicyProfile) -> tuple[str, str]:
+    """The request card's one line: what was decided, where and when, and whether it was corrected."""
+    where = f"{meeting_title(note.meeting_kind, profile)}, {format_date(note.meeting_on)}"
+    words = f"{DECISION_TITLES[note.decision]} · {where}"
+    if note.deferred_to is not None:
+        words += f" · deferred to {format_date(note.deferred_to)}"
+    if note.final_meeting_outside_window:
+        words += " · final meeting outside the window"
+    if note.corrected:
+        words += f" · corrected (version {note.version})"
+    return ("Outcome", words)
 
 
 def render_transfer_card(
@@ -131,11 +170,13 @@ def render_transfer_card(
     now: datetime | None = None,
     refresh_for_viewers: bool = True,
     note: str = "",
+    more: Sequence[Json] = (),
 ) -> Json:
     """Case reference, direction, services, requester, status and deadline: never the reason or the family.
 
     `events` are exactly the buttons this viewer may press (none on the view everyone sees first), in order;
-    past the first few they go under "More actions", none is cut.
+    `more` the buttons beside the life cycle this viewer may use (correct the outcome, dispute a decision).
+    Past the first few they go under "More actions", none is cut.
     """
     rows = [
         ("Case reference", case_label(transfer, profile)),
@@ -147,6 +188,19 @@ def render_transfer_card(
     ]
     if transfer.allocated_worker:
         rows.append(("Allocated to", transfer.allocated_worker))
+    elif transfer.decision.allocation is not None and transfer.state in HELD_STATES:
+        rows.append(("Allocated to", "To be named"))
+    outcome = transfer.decision.outcome
+    if outcome is not None:
+        rows.append(outcome_row(outcome, profile))
+    if transfer.decision.external is not None:
+        rows.append(("Referred to", transfer.decision.external.agency))
+    dispute = transfer.decision.dispute
+    if dispute is not None:
+        who = f" by {dispute.raised_by_name}" if dispute.raised_by_name else ""
+        settled = SETTLEMENT_TITLES.get(Settlement(dispute.settlement)) if dispute.settlement in _SETTLEMENTS else None
+        state = "open, a manager is settling it" if dispute.open else f"settled: {settled or 'see its card'}"
+        rows.append(("Dispute", f"Raised{who} on {format_date(dispute.raised_on)}, {state}"))
     if transfer.last_actor_name and transfer.state is not State.SUBMITTED:
         rows.append(("Last change by", transfer.last_actor_name))
     body: list[Json] = [heading(f"Transfer request: {case_label(transfer, profile)}")]
@@ -155,14 +209,17 @@ def render_transfer_card(
     body.append(facts(rows))
     if transfer.state is State.GAPS_OPEN and transfer.gaps:
         body.append(text(f"{len(transfer.gaps)} readiness gap(s) open: acceptance waits for them.", weight="Bolder"))
-    buttons = [_event_button(transfer, event) for event in events]
+    buttons = [*_event_buttons(transfer, events), *more]
     details = button("View details", "transfer.details", {"record_id": transfer.id})
-    if not events:
+    if not buttons:
         buttons = [details, button("Show my actions", "transfer.refresh", {"record_id": transfer.id})]
     elif len(buttons) > SHOWN_ACTIONS:
-        more = card([text("More actions on this request", weight="Bolder")], [*buttons[SHOWN_ACTIONS - 1 :], details])
-        more.pop("msteams", None)
-        buttons = [*buttons[: SHOWN_ACTIONS - 1], {"type": "Action.ShowCard", "title": "More actions", "card": more}]
+        overflow = card(
+            [text("More actions on this request", weight="Bolder")], [*buttons[SHOWN_ACTIONS - 1 :], details]
+        )
+        overflow.pop("msteams", None)
+        shown = buttons[: SHOWN_ACTIONS - 1]
+        buttons = [*shown, {"type": "Action.ShowCard", "title": "More actions", "card": overflow}]
     else:
         buttons.append(details)
     body.append({"type": "ActionSet", "actions": buttons})

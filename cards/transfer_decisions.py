@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from cards.elements import Json, card, heading, text
+from cards.outcomes import outcome_elements
 from cards.transfer_card import BUTTON_TITLES, GAP_PREFIX, button, case_label
 from domain.deadline_rules import Fact
+from domain.disputes import SETTLEMENT_TITLES, Dispute
+from domain.outcomes import OutcomeVersion
 from domain.profiles import PolicyProfile
 from domain.transfer_events import EVENTS, Form
 from domain.transfer_facts import RECORD_TITLES, recordable_facts, window_title
@@ -24,8 +28,18 @@ _CONFIRM_SENTENCES: dict[Event, str] = {
 }
 
 
-def render_transfer_details(transfer: Transfer, profile: PolicyProfile, calendar: WorkingCalendar) -> Json:
-    """The reason and the family's circumstances: for the people on the case; every opening is audited."""
+def render_transfer_details(
+    transfer: Transfer,
+    profile: PolicyProfile,
+    calendar: WorkingCalendar,
+    *,
+    outcome: OutcomeVersion | None = None,
+    disputes: Sequence[Dispute] = (),
+) -> Json:
+    """The reason and the family's circumstances: for the people on the case; every opening is audited.
+
+    With the latest meeting outcome in full and the disputes about its decisions, the settling notes included.
+    """
     details = transfer.details
     consent = details.consent
     consent_line = CONSENT_TITLES[consent.status]
@@ -69,6 +83,18 @@ def render_transfer_details(transfer: Transfer, profile: PolicyProfile, calendar
         body.append(text(f"Information added: {decision.information_added.added}"))
     if decision.decline is not None:
         body.append(text(f"Decision reason: {decision.decline.reason}"))
+    if outcome is not None:
+        title = "Meeting outcome (corrected)" if outcome.corrected else "Meeting outcome"
+        body.append(text(title, weight="Bolder"))
+        body += outcome_elements(outcome, transfer, profile, calendar)
+    for dispute in list(disputes)[-3:]:
+        body.append(text(f"Dispute raised by {dispute.raised_by_name or 'a colleague'}", weight="Bolder"))
+        body.append(text(dispute.about))
+        if dispute.settlement is not None:
+            who = dispute.settled_by_name or "a manager"
+            body.append(text(f"{SETTLEMENT_TITLES[dispute.settlement]} ({who}): {dispute.settlement_note}"))
+        else:
+            body.append(text("Open: a manager is settling it.", subtle=True))
     body.append(text("Your view of these details is recorded.", subtle=True))
     return card(body)
 
@@ -106,6 +132,27 @@ def _allocation_inputs(transfer: Transfer, profile: PolicyProfile, suggested_wor
             "value": "false",
         },
         {"type": "Input.Date", "id": "joint_visit_on", "label": "Planned joint visit"},
+    ]
+
+
+def _name_worker_inputs(suggested_worker: str) -> list[Json]:
+    return [
+        {
+            "type": "Input.Text",
+            "id": "worker",
+            "label": "Lead practitioner",
+            "maxLength": 80,
+            "value": suggested_worker,
+        },
+        {
+            "type": "Input.Toggle",
+            "id": "allocate_to_me",
+            "label": "Or take it yourself",
+            "title": "I'm taking it myself",
+            "valueOn": "true",
+            "valueOff": "false",
+            "value": "false",
+        },
     ]
 
 
@@ -256,6 +303,11 @@ def render_decision_form(
         body += _what_happened_inputs(transfer, profile, today, fact)
     elif form is Form.NOT_POSSIBLE:
         body += _not_possible_inputs()
+    elif form is Form.NAME_WORKER:
+        allocation = transfer.decision.allocation
+        team = allocation.team if allocation else transfer.to_service
+        body.append(text(f"Accepted by {team} with the practitioner still to be named: name them now."))
+        body += _name_worker_inputs(suggested_worker)
     else:
         body.append(text(_CONFIRM_SENTENCES.get(event, "The request moves on for everyone on it.")))
         verb = "transfer.act"

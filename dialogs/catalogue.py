@@ -10,6 +10,8 @@ from dialogs import (
     dead_letters,
     deadline_actions,
     digests,
+    disputes,
+    outcomes,
     transfer_decisions,
     transfer_requests,
 )
@@ -30,4 +32,6 @@ def build_router() -> Router:
     root.include(transfer_requests.router)
     root.include(transfer_decisions.router)
     root.include(deadline_actions.router)
+    root.include(outcomes.router)
+    root.include(disputes.router)
     return root

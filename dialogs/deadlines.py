@@ -20,9 +20,9 @@ from domain.transfer_facts import When
 from domain.transfer_record import Transfer
 from storage.uow import UnitOfWork
 
-# A request withdrawn or declined ends every clock; one closed after its transfer does not: the receiving
-# service's clocks (Rochdale's assessment within 4 weeks of allocation) run on.
-CANCELLING = frozenset({Fact.WITHDRAWN, Fact.DECLINED})
+# A request withdrawn, declined or handed to an external agency ends every clock; one closed after its
+# transfer does not: the receiving service's clocks (Rochdale's assessment within 4 weeks of allocation) run on.
+CANCELLING = frozenset({Fact.WITHDRAWN, Fact.DECLINED, Fact.REFERRED_EXTERNALLY})
 
 REMIND = "deadline.remind"
 DUE = "deadline.due"
@@ -132,7 +132,12 @@ async def record_facts(
                 due_at=due_at(rule, at, calendar, working),
                 now=now,
             )
-            if running is not None:
+            if running is None:
+                continue
+            if recorded & set(rule.stops_on) and rule.kind is not Kind.EARLIEST:
+                # Started and met by the same move (a worker named as the case is allocated): met at once.
+                running = await uow.deadlines.settle(running, DeadlineState.MET, now) or running
+            else:
                 await queue_jobs(uow, services, running, rule, now)
-                started.append(running)
+            started.append(running)
     return started

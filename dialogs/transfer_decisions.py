@@ -6,8 +6,10 @@ saves what it decided and queues the effects; a refusal says why, changes nothin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
+from cards.outcomes import render_decision_choice
 from cards.payloads import ActionPayload
 from cards.transfer_card import DecideTransfer, TransferEvent, ViewTransfer, needs_form, render_transfer_list
 from cards.transfer_decisions import render_decision_form, render_transfer_details
@@ -17,13 +19,14 @@ from dialogs.case_access import Case, load_case, visible
 from dialogs.clinic_rules import calendar_of
 from dialogs.router import Refused, Router, StaleCard
 from dialogs.transfer_effects import base_card, viewer_card
-from dialogs.turn import Reply, Services, Turn
+from dialogs.turn import Card, Reply, Services, Turn
 from domain.deadline_rules import Fact
 from domain.transfer_decide import (
     AllocationInput,
     GapsInput,
     Inputs,
     JointVisitInput,
+    NameWorkerInput,
     NoInput,
     NoteInput,
     NotPossibleInput,
@@ -43,7 +46,7 @@ router = Router()
 LISTERS = DECIDERS | CHAIRS | LINE_MANAGERS
 
 
-def _stale(turn: Turn, services: Services, case: Case) -> StaleCard:
+def stale_card(turn: Turn, services: Services, case: Case) -> StaleCard:
     last = case.transfer.decision.last
     if last is not None and last.by_object_id == turn.actor.object_id:
         note = "You already acted on this card. Here is the request as it stands now."
@@ -84,7 +87,11 @@ async def details(turn: Turn, services: Services, payload: ViewTransfer) -> Repl
         await audit(
             uow, turn, "transfer.details_viewed", "transfer", str(case.transfer.id), detail={"card": "transfer.details"}
         )
-    card = render_transfer_details(case.transfer, services.profile, calendar_of(services))
+        outcome = await uow.outcomes.latest(case.transfer.id)
+        disputes = await uow.disputes.for_transfer(case.transfer.id)
+    card = render_transfer_details(
+        case.transfer, services.profile, calendar_of(services), outcome=outcome, disputes=disputes
+    )
     return Reply(cards=[card], private=True)
 
 
@@ -119,6 +126,9 @@ async def open_action(turn: Turn, services: Services, payload: ShowOpen) -> Repl
 def _form_card(
     services: Services, case: Case, event: Event, turn: Turn, note: str = "", fact: Fact | None = None
 ) -> dict[str, object]:
+    if EVENTS[event].form is Form.OUTCOME:
+        # A meeting's outcome has a form of its own, one per decision (dialogs/outcomes.py).
+        return render_decision_choice(case.transfer, services.profile, note)
     previous = case.transfer.decision.previous_worker
     suggested = previous.name if previous is not None else ""
     if suggested and not note:
@@ -140,7 +150,7 @@ async def form(turn: Turn, services: Services, payload: TransferEvent) -> Reply:
     async with services.uow() as uow:
         case = await load_case(uow, services, turn, payload.record_id, f"transfer.{payload.event.value}")
         if case.transfer.version != payload.version:
-            raise _stale(turn, services, case)
+            raise stale_card(turn, services, case)
         move = admissible(case.transfer, payload.event, turn.actor, case.relations, services.profile)
         if isinstance(move, Refusal):
             raise _refused(turn, case, payload.event, move)
@@ -192,6 +202,10 @@ def inputs_of(payload: DecideTransfer) -> Inputs | str:
         return WhatHappenedInput(fact=payload.fact, on=on)
     if form_kind is Form.NOT_POSSIBLE:
         return NotPossibleInput(reason=payload.reason, explained_to_family=payload.explained_to_family)
+    if form_kind is Form.NAME_WORKER:
+        return NameWorkerInput(worker_name=payload.worker[:80], allocate_to_me=payload.allocate_to_me)
+    if form_kind is Form.OUTCOME:
+        return "Record the outcome from its own form: the meeting, then the decision."
     return NoInput()
 
 
@@ -216,15 +230,19 @@ async def move_transfer(
     event: Event,
     inputs: Inputs,
     card: str,
+    *,
+    form: Callable[[Case, str], Card] | None = None,
+    note: str = "",
 ) -> Reply:
     """Load, decide, save, queue the effects: the version says whether somebody got there first.
 
     The one way any dialog moves a request (consent, outcomes and deadlines call it too), so access, the
-    machine and the effects are never done twice.
+    machine and the effects are never done twice. `form` draws the caller's own form again with what was
+    wrong (the event's form otherwise); `note` tops the card that comes back.
     """
     case = await load_case(uow, services, turn, record_id, f"transfer.{event.value}")
     if case.transfer.version != version:
-        raise _stale(turn, services, case)
+        raise stale_card(turn, services, case)
     if needs_form(event) and isinstance(inputs, NoInput):
         # A form event sent as a plain button: say why not, or give the form (nothing is decided yet).
         move = admissible(case.transfer, event, turn.actor, case.relations, services.profile)
@@ -234,14 +252,15 @@ async def move_transfer(
     outcome = decide(case.transfer, event, inputs, turn.actor, case.relations, services.profile, turn.now)
     if isinstance(outcome, Refusal):
         if outcome.kind is RefusalKind.INPUT:
-            raise Refused(Reply(cards=[_form_card(services, case, event, turn, note=outcome.reason)]))
+            again = form(case, outcome.reason) if form else _form_card(services, case, event, turn, note=outcome.reason)
+            raise Refused(Reply(cards=[again]))
         raise _refused(turn, case, event, outcome)
     after = await uow.transfers.save(
         case.transfer, outcome, actor_object_id=turn.actor.object_id, actor_name=turn.actor.name, now=turn.now
     )
     if after is None:
         current = await load_case(uow, services, turn, record_id, f"transfer.{event.value}")
-        raise _stale(turn, services, current)
+        raise stale_card(turn, services, current)
     await transfer_effects.after_move(uow, services, turn, case.transfer, after, event, outcome, card)
     deadlines = await uow.deadlines.for_transfer(after.id)
-    return Reply(cards=[viewer_card(services, case.after(after, services, turn, deadlines), turn)])
+    return Reply(cards=[viewer_card(services, case.after(after, services, turn, deadlines), turn, note=note)])

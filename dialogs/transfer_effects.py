@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from cards.transfer_card import render_transfer_card, render_transfer_notice
+from cards.transfer_card import button, render_transfer_card, render_transfer_notice
 from dialogs.audit_trail import audit
 from dialogs.case_access import Case
 from dialogs.clinic_rules import calendar_of
@@ -16,14 +16,36 @@ from dialogs.tracking import track_key, tracker
 from dialogs.turn import Services, Turn
 from domain.deadline_rules import Fact
 from domain.deadlines import Deadline
+from domain.disputes import raise_refusal
+from domain.outcomes import correct_refusal
 from domain.roles import Role
 from domain.transfer_access import available_events, on_meeting
-from domain.transfer_decide import Decided
-from domain.transfer_events import deciding_roles
+from domain.transfer_decide import Decided, Notice
+from domain.transfer_events import Party, deciding_roles
 from domain.transfer_facts import When
 from domain.transfer_machine import STATE_TITLES, Event
 from domain.transfer_record import Transfer
 from storage.uow import UnitOfWork
+
+
+def record_buttons(services: Services, case: Case, turn: Turn) -> list[dict[str, Any]]:
+    """The buttons beside the life cycle this person may use: the outcome's versions and its correction, and a
+    dispute about the decision that stands."""
+    transfer, profile = case.transfer, services.profile
+    found: list[dict[str, Any]] = []
+    note = transfer.decision.outcome
+    if note is not None:
+        ids = {"record_id": transfer.id, "version": transfer.version}
+        if correct_refusal(transfer, turn.actor, case.relations, profile) is None:
+            found.append(
+                button("Correct the outcome", "outcome.form", {**ids, "decision": note.decision.value, "correct": True})
+            )
+        found.append(button("Outcome history", "outcome.history", {"record_id": transfer.id}))
+    if raise_refusal(transfer, turn.actor, case.relations) is None:
+        found.append(
+            button("Dispute this decision", "dispute.form", {"record_id": transfer.id, "version": transfer.version})
+        )
+    return found
 
 
 def viewer_card(services: Services, case: Case, turn: Turn, *, note: str = "") -> dict[str, Any]:
@@ -37,6 +59,7 @@ def viewer_card(services: Services, case: Case, turn: Turn, *, note: str = "") -
         deadlines=case.deadlines,
         now=turn.now,
         note=note,
+        more=record_buttons(services, case, turn),
     )
 
 
@@ -150,24 +173,8 @@ async def after_move(
             "conversation": turn.where.kind.value,
         },
     )
-    if after.channel_activity_id and after.channel_conversation_id:
-        await update_card(
-            uow,
-            conversation_id=after.channel_conversation_id,
-            activity_id=after.channel_activity_id,
-            card=base_card(services, after, await uow.deadlines.for_transfer(after.id), turn.now),
-            now=turn.now,
-            refresh_for=refresh_for(services, after),
-        )
-    for notice in decided.notices:
-        await notify_person(
-            uow,
-            tenant_id=after.tenant_id,
-            object_id=notice.object_id,
-            card=render_transfer_notice(after, services.profile, notice.headline, list(notice.lines)),
-            now=turn.now,
-            summary=f"{after.case_reference}: {STATE_TITLES[after.state]}",
-        )
+    await refresh_channel_card(uow, services, after, turn.now)
+    await send_notices(uow, services, after, decided.notices, turn.now)
     if decided.nudge_unnamed:
         notice_card = render_transfer_notice(
             after,
@@ -178,6 +185,42 @@ async def after_move(
         await tell_managers(
             uow, services, notice_card, turn.now, summary=f"{after.case_reference} needs a named worker"
         )
+
+
+async def refresh_channel_card(uow: UnitOfWork, services: Services, after: Transfer, now: datetime) -> None:
+    """The card in the receiving channel, updated for everyone to the request as it stands."""
+    if after.channel_activity_id and after.channel_conversation_id:
+        await update_card(
+            uow,
+            conversation_id=after.channel_conversation_id,
+            activity_id=after.channel_activity_id,
+            card=base_card(services, after, await uow.deadlines.for_transfer(after.id), now),
+            now=now,
+            refresh_for=refresh_for(services, after),
+        )
+
+
+async def send_notices(
+    uow: UnitOfWork, services: Services, after: Transfer, notices: Sequence[Notice], now: datetime
+) -> None:
+    """Each notice to its person's personal chat; the requester's manager is found from line management."""
+    sent: set[tuple[str, str]] = set()
+    for notice in notices:
+        people = [notice.object_id]
+        if notice.party is Party.REQUESTERS_MANAGER:
+            people = sorted(await services.line_managers.managers_of(after.tenant_id, after.requester_object_id))
+        for person in people:
+            if not person or (person, notice.headline) in sent:
+                continue
+            sent.add((person, notice.headline))
+            await notify_person(
+                uow,
+                tenant_id=after.tenant_id,
+                object_id=person,
+                card=render_transfer_notice(after, services.profile, notice.headline, list(notice.lines)),
+                now=now,
+                summary=f"{after.case_reference}: {STATE_TITLES[after.state]}",
+            )
 
 
 @tracker("transfer")

@@ -55,6 +55,7 @@ class Fact(StrEnum):
     CLOSED = "closed"
     WITHDRAWN = "withdrawn"
     DECLINED = "declined"
+    REFERRED_EXTERNALLY = "referred_externally"  # Redcar: the clinic chose an external agency's pathway
     WINDOW_DATE = "window_date"  # a date a person recorded for a window (Dorset: the final hearing)
 
 
@@ -91,13 +92,14 @@ FACT_TITLES: dict[Fact, str] = {
     Fact.CLOSED: "closure",
     Fact.WITHDRAWN: "withdrawal",
     Fact.DECLINED: "the decline",
+    Fact.REFERRED_EXTERNALLY: "the referral to an external agency",
     Fact.WINDOW_DATE: "the date recorded",
 }
 
 # Facts recorded as a calendar date, not an instant: a clock counted in hours cannot start from them.
 DATE_FACTS = frozenset({Fact.DECISION_IN_SUPERVISION, Fact.WINDOW_DATE})
 # These stop every clock of the request, so a rule need not list them, and none may start a clock.
-ENDING_FACTS = frozenset({Fact.CLOSED, Fact.WITHDRAWN, Fact.DECLINED})
+ENDING_FACTS = frozenset({Fact.CLOSED, Fact.WITHDRAWN, Fact.DECLINED, Fact.REFERRED_EXTERNALLY})
 
 
 class Unit(StrEnum):

@@ -251,6 +251,51 @@ class Transfers(_Strict):
         return self.checklists.get(direction, [])
 
 
+class OutcomeField(_Strict):
+    """Something a profile's outcome records beyond the decision (Redcar: the critical worry statement)."""
+
+    key: str = Field(pattern=_KEY_PATTERN, max_length=40)
+    label: str = Field(min_length=3, max_length=120)
+    kind: Literal["text", "choice"] = "text"
+    choices: list[str] = Field(default_factory=list, description="for a choice: what may be picked")
+    required: bool = False
+    directions: list[Direction] = Field(default_factory=list, description="empty: every direction")
+    source: str = Field(min_length=3, max_length=200, description="which seed says so")
+
+    @model_validator(mode="after")
+    def _choices_iff_choice(self) -> OutcomeField:
+        if (self.kind == "choice") != bool(self.choices):
+            raise ValueError(f"{self.key}: a choice field lists its choices, and only a choice field does")
+        _distinct_names(self.choices)
+        return self
+
+    def applies_to(self, direction: Direction) -> bool:
+        return not self.directions or direction in self.directions
+
+
+class Outcomes(_Strict):
+    """What a meeting's outcome records in this profile, beyond the decision every profile records."""
+
+    # Redcar: the clinic decides the service and pathway, internal or external (002, 1.1).
+    external_pathway: bool = False
+    external_source: str = Field("", max_length=200)
+    # What this authority calls its meetings, by route ("Locality Step Up/Step Down Meeting").
+    meeting_titles: dict[str, str] = Field(default_factory=dict)
+    fields: list[OutcomeField] = Field(default_factory=list, max_length=8)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Outcomes:
+        if self.external_pathway and not self.external_source:
+            raise ValueError("external_pathway cites the seed that offers it (external_source)")
+        unknown = sorted(set(self.meeting_titles) - {"clinic", "weekly_meeting", "panel"})
+        if unknown:
+            raise ValueError(f"meeting_titles names routes that are no meeting: {unknown}")
+        keys = [f.key for f in self.fields]
+        if len(set(keys)) != len(keys):
+            raise ValueError("an outcome field key is listed twice")
+        return self
+
+
 def _distinct_names(names: list[str]) -> list[str]:
     for name in names:
         if not name.strip():
@@ -308,6 +353,7 @@ class PolicyProfile(_Strict):
     clinic: Clinic | None = None
     transfers: Transfers = Field(default_factory=default_transfers)
     deadlines: list[DeadlineRule] = Field(default_factory=list, description="the procedure's clocks")
+    outcomes: Outcomes = Outcomes()
     assumptions: Assumed = Assumed()
 
     @field_validator("case_reference_pattern")

@@ -19,7 +19,9 @@ from domain.transfer_machine import EVENT_TITLES, PHRASES, Event, State, events_
 from domain.transfer_record import Transfer
 from domain.transfers import Route
 
-MEETING_ROUTES = frozenset({Route.WEEKLY_MEETING, Route.PANEL})
+# Requests on these routes are on a meeting's agenda: Redcar's clinic too, where the coordinators record
+# the service and pathway it chose.
+MEETING_ROUTES = frozenset({Route.CLINIC, Route.WEEKLY_MEETING, Route.PANEL})
 _MEETING_OUTCOMES = frozenset(e for e, rule in EVENTS.items() if rule.meeting_outcome)
 
 
@@ -45,6 +47,7 @@ def on_meeting(transfer: Transfer, profile: PolicyProfile) -> bool:
         or meeting_decides(profile, transfer.direction)
         or State.SCHEDULED in (transfer.state, transfer.paused_from)
         or (last is not None and last.event in _MEETING_OUTCOMES)
+        or transfer.decision.outcome is not None
     )
 
 
@@ -108,6 +111,12 @@ def not_applicable(rule: EventRule, transfer: Transfer, profile: PolicyProfile) 
         )
     if rule.event is Event.JOINT_VISIT_NOT_POSSIBLE and not profile.transfers.joint_visit_not_possible:
         return f"In {profile.authority} the joint visit happens: it is not recorded as not possible."
+    if rule.event is Event.REFER_EXTERNALLY and not profile.outcomes.external_pathway:
+        return f"In {profile.authority} a meeting does not hand a request to an external agency."
+    if rule.event is Event.NAME_WORKER:
+        allocation = transfer.decision.allocation
+        if allocation is None or allocation.worker_name:
+            return "This request's worker is named already."
     if rule.event is Event.RECORD_WHAT_HAPPENED and not recordable_facts(transfer, profile):
         return f"{profile.authority}'s procedure counts nothing more from this request's events."
     return None

@@ -16,6 +16,8 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.deadline_rules import Fact
+from domain.outcome_terms import DECISION_TITLES, OutcomeDecision
+from domain.outcomes import Outcome, meeting_title, outcome_problems, window_warning
 from domain.profiles import PolicyProfile
 from domain.roles import Person
 from domain.transfer_access import (
@@ -33,12 +35,14 @@ from domain.transfer_record import (
     Allocation,
     Decisions,
     Decline,
+    ExternalReferral,
     Happened,
     InformationAdded,
     InformationAsked,
     JointVisit,
     LastDecision,
     NotPossible,
+    OutcomeNote,
     Transfer,
 )
 from domain.transfers import REASON_MAX
@@ -91,6 +95,18 @@ class NotPossibleInput(_Input):
     explained_to_family: bool = False
 
 
+class OutcomeInput(_Input):
+    """A meeting's outcome, and the version it will be stored as (the dialog counts the versions before it)."""
+
+    outcome: Outcome
+    version: int = Field(ge=1)
+
+
+class NameWorkerInput(_Input):
+    worker_name: str = Field("", max_length=NAME_MAX)
+    allocate_to_me: bool = False
+
+
 Inputs = (
     NoInput
     | AllocationInput
@@ -100,6 +116,8 @@ Inputs = (
     | JointVisitInput
     | WhatHappenedInput
     | NotPossibleInput
+    | OutcomeInput
+    | NameWorkerInput
 )
 
 FORM_INPUTS: dict[Form, type[_Input]] = {
@@ -112,6 +130,8 @@ FORM_INPUTS: dict[Form, type[_Input]] = {
     Form.JOINT_VISIT: JointVisitInput,
     Form.WHAT_HAPPENED: WhatHappenedInput,
     Form.NOT_POSSIBLE: NotPossibleInput,
+    Form.OUTCOME: OutcomeInput,
+    Form.NAME_WORKER: NameWorkerInput,
 }
 
 
@@ -266,10 +286,64 @@ def _decision(
         if not inputs.explained_to_family:
             problems.append("Explain the reason to the family first, then record it here.")
         changes["not_possible"] = NotPossible(reason=inputs.reason, explained_to_family=inputs.explained_to_family)
+    elif isinstance(inputs, OutcomeInput):
+        problems += _outcome_changes(transfer, rule, inputs, actor, profile, calendar, now, changes)
+    elif isinstance(inputs, NameWorkerInput):
+        allocation = transfer.decision.allocation
+        name, object_id = inputs.worker_name, ""
+        if inputs.allocate_to_me:
+            name, object_id = actor.name, actor.object_id
+        if len(name.strip()) < 2:
+            problems.append("Name the practitioner, or take the case yourself.")
+        if allocation is not None:
+            changes["allocation"] = allocation.model_copy(
+                update={"worker_name": name[:NAME_MAX], "worker_object_id": object_id}
+            )
     if problems:
         return Refusal(RefusalKind.INPUT, " ".join(problems))
     changes["last"] = LastDecision(event=rule.event, by_name=actor.name[:NAME_MAX], by_object_id=actor.object_id)
     return transfer.decision.model_copy(update=changes)
+
+
+def _outcome_changes(
+    transfer: Transfer,
+    rule: EventRule,
+    inputs: OutcomeInput,
+    actor: Person,
+    profile: PolicyProfile,
+    calendar: WorkingCalendar,
+    now: datetime,
+    changes: dict[str, object],
+) -> list[str]:
+    """A meeting's outcome as the decisions it makes; the problems with it, if any."""
+    outcome = inputs.outcome
+    if outcome.event is not rule.event:
+        return ["The card sent something I can't read."]
+    problems = outcome_problems(outcome, transfer, profile, calendar.local_date(now))
+    decision = outcome.decision
+    if decision is OutcomeDecision.AGREED:
+        name, object_id = outcome.lead_practitioner, ""
+        previous = transfer.decision.previous_worker
+        if outcome.lead_is_me:
+            name, object_id = actor.name, actor.object_id
+        elif previous is not None and name and name == previous.name:
+            object_id = previous.object_id
+        changes["allocation"] = Allocation(team=outcome.team, worker_name=name[:NAME_MAX], worker_object_id=object_id)
+    elif decision is OutcomeDecision.NOT_AGREED:
+        changes["decline"] = Decline(reason=outcome.reason, note=outcome.note)
+    elif decision is OutcomeDecision.MORE_INFORMATION:
+        changes["information_asked"] = InformationAsked(asked=outcome.missing)
+    elif decision is OutcomeDecision.EXTERNAL_AGENCY:
+        changes["external"] = ExternalReferral(agency=outcome.agency)
+    changes["outcome"] = OutcomeNote(
+        decision=decision,
+        meeting_kind=outcome.meeting_kind,
+        meeting_on=outcome.meeting_on,
+        version=inputs.version,
+        deferred_to=outcome.deferred_to,
+        final_meeting_outside_window=window_warning(outcome, transfer, profile, calendar) is not None,
+    )
+    return problems
 
 
 def _decided(
@@ -298,7 +372,7 @@ def _decided(
         gaps=gaps,
         accepted_at=now if rule.allocates else transfer.accepted_at,
         facts=_facts(transfer, rule, inputs, allocation, calendar, now),
-        notices=_notices(after, rule, actor),
+        notices=_notices(after, rule, actor, profile),
         nudge_unnamed=rule.allocates
         and profile.transfers.named_worker_nudge
         and not (allocation and allocation.worker_name),
@@ -322,6 +396,14 @@ def _facts(
         found[Fact.JOINT_VISIT_DONE] = _day_start(inputs.on, calendar, now)
     if isinstance(inputs, WhatHappenedInput):
         found[inputs.fact] = _day_start(inputs.on, calendar, now)
+    if isinstance(inputs, OutcomeInput):
+        # The clocks of a meeting count from the day it was held, not from when its outcome was typed in.
+        held = _day_start(inputs.outcome.meeting_on, calendar, now)
+        for fact in (Fact.MEETING_HELD, Fact.MEETING_AGREED):
+            if fact in found:
+                found[fact] = held
+    if isinstance(inputs, NameWorkerInput) and allocation is not None and allocation.worker_name:
+        found[Fact.WORKER_NAMED] = now
     return tuple(sorted(found.items()))
 
 
@@ -341,7 +423,36 @@ def _sentence(words: str) -> str:
     return words if words.endswith(".") else words + "."
 
 
-def _notices(after: Transfer, rule: EventRule, actor: Person) -> tuple[Notice, ...]:
+def _outcome_lines(after: Transfer, actor: Person, profile: PolicyProfile) -> list[str]:
+    """What a meeting decided, for a personal chat: the decision and what follows, never the family's details."""
+    note = after.decision.outcome
+    if note is None:
+        return []
+    lines = [
+        f"{DECISION_TITLES[note.decision]} at the {meeting_title(note.meeting_kind, profile)} on "
+        f"{format_date(note.meeting_on)}, recorded by {actor.name or 'the chair'}."
+    ]
+    allocation = after.decision.allocation
+    if note.decision is OutcomeDecision.AGREED and allocation is not None:
+        who = allocation.worker_name or "a practitioner still to be named"
+        lines.append(f"Receiving team: {allocation.team}; lead practitioner: {who}.")
+    elif note.decision is OutcomeDecision.NOT_AGREED and after.decision.decline is not None:
+        lines.append(f"Reason: {after.decision.decline.reason}")
+    elif note.decision is OutcomeDecision.DEFERRED and note.deferred_to is not None:
+        lines.append(f"Deferred to {format_date(note.deferred_to)}.")
+    elif note.decision is OutcomeDecision.MORE_INFORMATION:
+        lines.append("Open the request to see what is missing, then resubmit it.")
+    elif note.decision is OutcomeDecision.EXTERNAL_AGENCY and after.decision.external is not None:
+        lines.append(
+            f"Handed to {after.decision.external.agency}: complete that service's own referral form. "
+            "The request is closed here."
+        )
+    return lines
+
+
+def _notices(after: Transfer, rule: EventRule, actor: Person, profile: PolicyProfile) -> tuple[Notice, ...]:
+    if rule.form is Form.OUTCOME:
+        return _outcome_notices(after, rule, actor, profile)
     found: list[Notice] = []
     event = rule.event
     allocation = after.decision.allocation
@@ -351,7 +462,7 @@ def _notices(after: Transfer, rule: EventRule, actor: Person) -> tuple[Notice, .
         decline = after.decision.decline
         if decline is not None and not rule.allocates and rule.form is Form.REASON:
             lines.append(f"Reason: {decline.reason}")
-        if allocation is not None and rule.allocates and allocation.worker_name:
+        if allocation is not None and (rule.allocates or rule.form is Form.NAME_WORKER) and allocation.worker_name:
             lines.append(_sentence(f"Allocated to {allocation.worker_name}"))
         if rule.form is Form.INFORMATION_ASKED:
             lines.append("Open the request to see what is asked, then resubmit it.")
@@ -360,7 +471,7 @@ def _notices(after: Transfer, rule: EventRule, actor: Person) -> tuple[Notice, .
     worker = allocation.worker_object_id if allocation else ""
     if Party.ALLOCATED_WORKER in rule.tells and worker:
         # Also when they allocated it to themselves: their personal chat keeps a way back to the case.
-        if rule.allocates:
+        if rule.allocates or rule.form is Form.NAME_WORKER:
             lines = [_sentence(f"Requested by {after.requester_name or 'a colleague'}")]
             if allocation is not None and allocation.joint_visit_on is not None:
                 lines.append(f"Joint visit planned for {format_date(allocation.joint_visit_on)}.")
@@ -368,4 +479,17 @@ def _notices(after: Transfer, rule: EventRule, actor: Person) -> tuple[Notice, .
         elif worker != actor.object_id:
             lines = [_sentence(f"{EVENT_TITLES[event]} by {actor.name or 'a colleague'}")]
             found.append(Notice(Party.ALLOCATED_WORKER, worker, f"{EVENT_TITLES[event]}: {reference}", tuple(lines)))
+    return tuple(found)
+
+
+def _outcome_notices(after: Transfer, rule: EventRule, actor: Person, profile: PolicyProfile) -> tuple[Notice, ...]:
+    """The social worker, their manager (resolved by the dialog: `object_id` empty) and the allocated worker."""
+    headline = f"Meeting outcome: {after.case_reference}"
+    lines = tuple(_outcome_lines(after, actor, profile))
+    found = [Notice(Party.REQUESTER, after.requester_object_id, headline, lines)]
+    found.append(Notice(Party.REQUESTERS_MANAGER, "", headline, lines))
+    allocation = after.decision.allocation
+    worker = allocation.worker_object_id if allocation and rule.allocates else ""
+    if worker and worker != after.requester_object_id:
+        found.append(Notice(Party.ALLOCATED_WORKER, worker, "A case is allocated to you", lines))
     return tuple(found)

@@ -48,12 +48,15 @@ class Form(StrEnum):
     JOINT_VISIT = "joint_visit"  # when, and how: in person, or a virtual introduction where the profile allows
     WHAT_HAPPENED = "what_happened"  # which fact a clock hangs on, and its date
     NOT_POSSIBLE = "not_possible"  # why, and that it was explained to the family (Dorset)
+    OUTCOME = "outcome"  # a meeting's outcome: the meeting, the decision and what it carries (domain/outcomes.py)
+    NAME_WORKER = "name_worker"  # the practitioner of an allocation made "to be named"
 
 
 class Party(StrEnum):
     """Who hears of an event, beyond the card updated for everyone in its channel."""
 
     REQUESTER = "requester"
+    REQUESTERS_MANAGER = "requesters_manager"
     ALLOCATED_WORKER = "allocated_worker"
 
 
@@ -143,6 +146,8 @@ _REQUESTER_SIDE = (
 _RECEIVING = Grant(Relation.RECEIVING_SIDE, DECIDERS)
 _FRONT_DOOR = Grant(Relation.RECEIVING_SIDE, frozenset({Role.FRONT_DOOR}))
 _CHAIR = Grant(Relation.CHAIR, CHAIRS)
+# A meeting's outcome is recorded by its chair, or by the coordinators who run it (Redcar's clinic).
+_MEETING_RECORDERS = (_CHAIR, Grant(Relation.RECEIVING_SIDE, frozenset({Role.COORDINATOR})))
 _ESCALATION = Grant(Relation.ESCALATION, ESCALATION_ROLES)
 _HOLDERS = (
     Grant(Relation.ALLOCATED_WORKER, CASE_ROLES),
@@ -159,6 +164,8 @@ _TAKEN_UP = frozenset({_F.LEAD_PERSON_INVOLVED})
 _MEETING = frozenset({_F.MEETING_HELD, _F.OUTCOME_RECORDED, _F.OUTCOME_TOLD})  # the bot tells the requester at once
 _TELL_REQUESTER = frozenset({Party.REQUESTER})
 _TELL_BOTH = frozenset({Party.REQUESTER, Party.ALLOCATED_WORKER})
+# A meeting's outcome: the social worker, their manager and the allocated worker hear it in personal chat.
+_TELL_OUTCOME = frozenset({Party.REQUESTER, Party.REQUESTERS_MANAGER, Party.ALLOCATED_WORKER})
 
 
 def _rule(
@@ -240,12 +247,12 @@ EVENTS: dict[Event, EventRule] = {
         ),
         _rule(
             Event.OUTCOME_AGREED,
-            Form.ALLOCATION,
-            _CHAIR,
+            Form.OUTCOME,
+            *_MEETING_RECORDERS,
             decides=True,
             allocates=True,
             meeting_outcome=True,
-            tells=_TELL_BOTH,
+            tells=_TELL_OUTCOME,
             records=_MEETING | _ALLOCATED | {_F.MEETING_AGREED},
             step_up_records=_TAKEN_UP,
         ),
@@ -279,21 +286,30 @@ EVENTS: dict[Event, EventRule] = {
         ),
         _rule(
             Event.OUTCOME_NOT_AGREED,
-            Form.REASON,
-            _CHAIR,
+            Form.OUTCOME,
+            *_MEETING_RECORDERS,
             decides=True,
             meeting_outcome=True,
-            tells=_TELL_REQUESTER,
+            tells=_TELL_OUTCOME,
             records=_MEETING | {_F.DECLINED},
         ),
         _rule(
             Event.OUTCOME_DEFERRED,
-            Form.CONFIRM,
-            _CHAIR,
+            Form.OUTCOME,
+            *_MEETING_RECORDERS,
             decides=True,
             meeting_outcome=True,
-            tells=_TELL_REQUESTER,
+            tells=_TELL_OUTCOME,
             records=_MEETING,
+        ),
+        _rule(
+            Event.REFER_EXTERNALLY,
+            Form.OUTCOME,
+            *_MEETING_RECORDERS,
+            decides=True,
+            meeting_outcome=True,
+            tells=_TELL_OUTCOME,
+            records=_MEETING | {_F.REFERRED_EXTERNALLY},
         ),
         _rule(
             Event.ASK_FOR_INFORMATION,
@@ -304,11 +320,11 @@ EVENTS: dict[Event, EventRule] = {
         ),
         _rule(
             Event.MORE_INFORMATION_NEEDED,
-            Form.INFORMATION_ASKED,
-            _CHAIR,
+            Form.OUTCOME,
+            *_MEETING_RECORDERS,
             decides=True,
             meeting_outcome=True,
-            tells=_TELL_REQUESTER,
+            tells=_TELL_OUTCOME,
             records=_MEETING,
         ),
         _rule(
@@ -319,6 +335,16 @@ EVENTS: dict[Event, EventRule] = {
             step_up_records=frozenset({_F.REFERRAL_SUBMITTED}),
         ),
         _rule(Event.START_CO_WORKING, Form.CONFIRM, *_EITHER_SIDE),
+        # Dorset: "each child should have a named allocated practitioner at all times".
+        _rule(
+            Event.NAME_WORKER,
+            Form.NAME_WORKER,
+            _RECEIVING,
+            _CHAIR,
+            Grant(Relation.ALLOCATED_WORKERS_MANAGER, LINE_MANAGERS),
+            tells=_TELL_BOTH,
+            records=frozenset({_F.WORKER_NAMED}),
+        ),
         _rule(Event.RECORD_JOINT_VISIT, Form.JOINT_VISIT, *_EITHER_SIDE, records=frozenset({_F.JOINT_VISIT_DONE})),
         _rule(
             Event.JOINT_VISIT_NOT_POSSIBLE,
@@ -361,6 +387,7 @@ BUTTON_ORDER: tuple[Event, ...] = (
     Event.ACCEPT,
     Event.THRESHOLD_MET,
     Event.OUTCOME_AGREED,
+    Event.NAME_WORKER,
     Event.RESUBMIT,
     Event.RECORD_JOINT_VISIT,
     Event.RECORD_WHAT_HAPPENED,
@@ -373,6 +400,7 @@ BUTTON_ORDER: tuple[Event, ...] = (
     Event.ASK_FOR_INFORMATION,
     Event.MORE_INFORMATION_NEEDED,
     Event.OUTCOME_DEFERRED,
+    Event.REFER_EXTERNALLY,
     Event.ROUTE_TO_EARLY_HELP,
     Event.DECLINE,
     Event.OUTCOME_NOT_AGREED,

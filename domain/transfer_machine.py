@@ -30,6 +30,7 @@ class State(StrEnum):
     CLOSED = "closed"
     PAUSED = "paused"
     WITHDRAWN = "withdrawn"
+    REFERRED_EXTERNALLY = "referred_externally"
 
 
 class Event(StrEnum):
@@ -57,6 +58,8 @@ class Event(StrEnum):
     NO_FURTHER_ACTION = "no_further_action"
     RECORD_WHAT_HAPPENED = "record_what_happened"
     JOINT_VISIT_NOT_POSSIBLE = "joint_visit_not_possible"
+    REFER_EXTERNALLY = "refer_externally"
+    NAME_WORKER = "name_worker"
 
 
 STATE_TITLES: dict[State, str] = {
@@ -73,6 +76,7 @@ STATE_TITLES: dict[State, str] = {
     State.CLOSED: "Closed",
     State.PAUSED: "Paused (consent withdrawn)",
     State.WITHDRAWN: "Withdrawn",
+    State.REFERRED_EXTERNALLY: "Referred to an external agency",
 }
 
 EVENT_TITLES: dict[Event, str] = {
@@ -100,9 +104,11 @@ EVENT_TITLES: dict[Event, str] = {
     Event.NO_FURTHER_ACTION: "No further action",
     Event.RECORD_WHAT_HAPPENED: "Record what happened",
     Event.JOINT_VISIT_NOT_POSSIBLE: "Joint visit not possible",
+    Event.REFER_EXTERNALLY: "Referred externally",
+    Event.NAME_WORKER: "Name the worker",
 }
 
-FINAL_STATES: frozenset[State] = frozenset({State.DECLINED, State.CLOSED, State.WITHDRAWN})
+FINAL_STATES: frozenset[State] = frozenset({State.DECLINED, State.CLOSED, State.WITHDRAWN, State.REFERRED_EXTERNALLY})
 # A draft is neither: it has not been sent, so nobody else sees it (discarding it is the drafts' business).
 OPEN_STATES: frozenset[State] = frozenset(set(State) - FINAL_STATES - {State.DRAFT})
 PAUSABLE = tuple(state for state in State if state in OPEN_STATES and state is not State.PAUSED)
@@ -121,6 +127,7 @@ def _rows(sources: tuple[State, ...], event: Event, target: State | None) -> lis
 
 _WAITING = (State.SUBMITTED, State.SCHEDULED)
 _UNDECIDED = (State.SUBMITTED, State.SCHEDULED, State.GAPS_OPEN)
+_HELD = (State.ACCEPTED, State.CO_WORKING, State.JOINT_VISIT_DONE, State.TRANSFERRED)
 
 TRANSITIONS: tuple[Transition, ...] = (
     Transition(State.DRAFT, Event.SUBMIT, State.SUBMITTED),
@@ -135,6 +142,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     *_rows(_UNDECIDED, Event.ROUTE_TO_EARLY_HELP, State.DECLINED),
     *_rows(_UNDECIDED, Event.NO_FURTHER_ACTION, State.DECLINED),
     *_rows(_UNDECIDED, Event.OUTCOME_NOT_AGREED, State.DECLINED),
+    # Redcar: the clinic chose an external agency's pathway; the social worker uses that service's own form.
+    *_rows(_WAITING, Event.REFER_EXTERNALLY, State.REFERRED_EXTERNALLY),
     *_rows(_UNDECIDED, Event.ASK_FOR_INFORMATION, State.RETURNED),
     *_rows(_UNDECIDED, Event.MORE_INFORMATION_NEEDED, State.RETURNED),
     Transition(State.RETURNED, Event.RESUBMIT, State.SUBMITTED),
@@ -148,6 +157,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     # Facts a clock hangs on (an assessment completed, a meeting held), recorded where the request stands.
     *(Transition(source, Event.RECORD_WHAT_HAPPENED, source) for source in PAUSABLE),
     *(Transition(s, Event.JOINT_VISIT_NOT_POSSIBLE, s) for s in (State.ACCEPTED, State.CO_WORKING)),
+    # Accepted "worker to be named": the named practitioner is recorded later, where the request stands.
+    *(Transition(s, Event.NAME_WORKER, s) for s in _HELD),
 )
 
 _BY_KEY: dict[tuple[State, Event], Transition] = {(t.source, t.event): t for t in TRANSITIONS}
@@ -186,6 +197,7 @@ _AS_SUBJECT: dict[State, str] = {
     State.CLOSED: "A closed request",
     State.PAUSED: "A request paused for consent",
     State.WITHDRAWN: "A withdrawn request",
+    State.REFERRED_EXTERNALLY: "A request referred to an external agency",
 }
 
 # What a request can't undergo ("can't be accepted"), then what a person can't do ("can accept a request").
@@ -217,6 +229,8 @@ PHRASES: dict[Event, tuple[str, str]] = {
         "have the joint visit recorded as not possible",
         "record that the joint visit is not possible in time",
     ),
+    Event.REFER_EXTERNALLY: ("be referred to an external agency", "record a meeting's outcome"),
+    Event.NAME_WORKER: ("have its worker named", "name the worker"),
 }
 
 _ACCEPTING = frozenset({Event.ACCEPT, Event.THRESHOLD_MET, Event.OUTCOME_AGREED})

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.deadline_rules import Fact
 from domain.directions import Direction
+from domain.outcome_terms import MeetingKind, OutcomeDecision
 from domain.roles import Role
 from domain.transfer_machine import OPEN_STATES, Event, State
 from domain.transfers import REASON_MAX, Route, TransferDetails
@@ -78,6 +79,35 @@ class Happened(_Decision):
     by_name: str = Field("", max_length=NAME_MAX)
 
 
+class ExternalReferral(_Decision):
+    """Handed to an external agency (Redcar: the social worker completes that service's own referral form)."""
+
+    agency: str = Field(max_length=NAME_MAX)
+
+
+class OutcomeNote(_Decision):
+    """The latest meeting outcome, as the card shows it; every version is kept in the outcomes table."""
+
+    decision: OutcomeDecision
+    meeting_kind: MeetingKind
+    meeting_on: date
+    version: int = Field(ge=1)
+    corrected: bool = False
+    deferred_to: date | None = None
+    # The final Child in Need or handover meeting's date falls outside the profile's window.
+    final_meeting_outside_window: bool = False
+
+
+class DisputeNote(_Decision):
+    """The latest dispute about a decision on this request, as the card shows it."""
+
+    dispute_id: int = Field(ge=1)
+    open: bool
+    raised_on: date
+    raised_by_name: str = Field("", max_length=NAME_MAX)
+    settlement: str = Field("", max_length=24)
+
+
 class LastDecision(_Decision):
     """Who made the latest move, and which."""
 
@@ -97,6 +127,9 @@ class Decisions(_Decision):
     joint_visit: JointVisit | None = None
     not_possible: NotPossible | None = None
     happened: tuple[Happened, ...] = Field((), max_length=50)
+    external: ExternalReferral | None = None
+    outcome: OutcomeNote | None = None
+    dispute: DisputeNote | None = None
     last: LastDecision | None = None
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.directions import Direction
 from domain.roles import Role
+from domain.transfer_access import MEETING_ROUTES
 from domain.transfer_decide import Decided
 from domain.transfer_machine import State
 from domain.transfer_record import Decisions, Transfer
@@ -127,6 +128,27 @@ class TransferRepository:
             return None
         return await self.get(before.id)
 
+    async def annotate(
+        self, before: Transfer, decision: Decisions, *, actor_object_id: str, actor_name: str, now: datetime
+    ) -> Transfer | None:
+        """Change what the card shows about a request without moving it (an outcome corrected, a dispute raised
+        or settled), only at the version it was read at; None if it moved on meanwhile."""
+        result = await self._session.execute(
+            update(TransferRow)
+            .where(TransferRow.id == before.id, TransferRow.version == before.version)
+            .values(
+                version=before.version + 1,
+                decision=decision.model_dump(mode="json"),
+                last_actor_object_id=actor_object_id,
+                last_actor_name=actor_name,
+                updated_at=now,
+            )
+            .returning(TransferRow.id)
+        )
+        if result.scalar_one_or_none() is None:
+            return None
+        return await self.get(before.id)
+
     async def set_channel_post(self, transfer_id: int, conversation_id: str, activity_id: str) -> None:
         await self._session.execute(
             update(TransferRow)
@@ -171,7 +193,7 @@ class TransferRepository:
             found.append(TransferRow.channel_conversation_id.in_(sent_to))
         if meeting_directions is not None:
             found += [
-                TransferRow.route.in_(("weekly_meeting", "panel")),
+                TransferRow.route.in_([route.value for route in MEETING_ROUTES]),
                 TransferRow.state == State.SCHEDULED.value,
                 TransferRow.direction.in_([d.value for d in meeting_directions]),
             ]

@@ -14,8 +14,10 @@ from storage.audit import AuditLog
 from storage.clinic import ClinicRepository
 from storage.conversations import ConversationRepository
 from storage.deadlines import DeadlineRepository
+from storage.disputes import DisputeRepository
 from storage.drafts import DraftRepository
 from storage.outbox import OutboxRepository
+from storage.outcomes import OutcomeRepository
 from storage.rosters import RosterRepository
 from storage.transfers import TransferRepository
 
@@ -54,6 +56,8 @@ class UnitOfWork:
         self.transfers = TransferRepository(self._session)
         self.rosters = RosterRepository(self._session)
         self.deadlines = DeadlineRepository(self._session)
+        self.outcomes = OutcomeRepository(self._session)
+        self.disputes = DisputeRepository(self._session)
         return self
 
     async def __aexit__(

@@ -11,6 +11,7 @@ import json
 
 from tests.conftest import SUITE_RECORD
 from tests.scenarios.booking_steps import GOOD_DETAILS
+from tests.scenarios.outcome_steps import OUTCOME_DETAILS
 from tests.scenarios.transfer_steps import STEP_DOWN, STEP_UP
 
 FAMILY_DETAILS = {
@@ -20,9 +21,15 @@ FAMILY_DETAILS = {
     STEP_UP["reason"],
     GOOD_DETAILS["reason"],
     "Asking would alert the adult who harms",
+    *OUTCOME_DETAILS,
 }
 # The views a person opens on purpose, each audited: they are where the details belong.
-OPENED_ON_PURPOSE = ("Details: ", ": reason for the step down", "Your view of these details is recorded")
+OPENED_ON_PURPOSE = (
+    "Details: ",
+    ": reason for the step down",
+    "Your view of these details is recorded",
+    "Your view of this outcome is recorded",
+)
 
 
 def _opened_on_purpose(card: object) -> bool:

@@ -61,6 +61,8 @@ from cards.deadlines import (
     render_my_deadlines,
 )
 from cards.delivery import MAX_DIGEST, DigestItem, Mention, late_note, render_digest, with_mentions, with_note
+from cards.disputes import render_dispute_card, render_dispute_form
+from cards.outcomes import render_decision_choice, render_outcome_form, render_outcome_history
 from cards.transfer_card import (
     render_transfer_card,
     render_transfer_list,
@@ -81,6 +83,9 @@ from domain.clinic import ClinicDate
 from domain.deadline_rules import Kind, Owner
 from domain.deadlines import Deadline, Extension
 from domain.directions import Direction
+from domain.disputes import Dispute, DisputeState, Settlement
+from domain.outcome_terms import MeetingKind, OutcomeDecision
+from domain.outcomes import ACTIONS_MAX, Outcome, OutcomeAction, OutcomeVersion
 from domain.profiles import Working
 from domain.roles import ROLE_TITLES
 from domain.transfer_machine import Event, State
@@ -88,9 +93,12 @@ from domain.transfer_record import (
     Allocation,
     Decisions,
     Decline,
+    DisputeNote,
+    ExternalReferral,
     InformationAdded,
     InformationAsked,
     LastDecision,
+    OutcomeNote,
     PreviousWorker,
     Transfer,
 )
@@ -188,6 +196,17 @@ TRANSFER = Transfer(
         information_asked=InformationAsked(asked="W" * 1000),
         information_added=InformationAdded(added="W" * 1000),
         previous_worker=PreviousWorker(name="W" * 80, object_id="p"),
+        external=ExternalReferral(agency="W" * 80),
+        outcome=OutcomeNote(
+            decision=OutcomeDecision.DEFERRED,
+            meeting_kind=MeetingKind.WEEKLY_MEETING,
+            meeting_on=DAY,
+            version=10**6,
+            corrected=True,
+            deferred_to=DAY,
+            final_meeting_outside_window=True,
+        ),
+        dispute=DisputeNote(dispute_id=10**9, open=False, raised_on=DAY, raised_by_name="W" * 80, settlement="changed"),
         last=LastDecision(event=Event.MARK_GAPS, by_name="W" * 80, by_object_id="o"),
     ),
     gaps=tuple(i.key for i in ROCHDALE.transfers.checklist(Direction.STEP_DOWN_EARLY_HELP)),
@@ -233,6 +252,53 @@ DIGEST = Digest(
     median_days=123.5,
     transferred=9999,
     standard_days=28,
+)
+
+REDCAR = PROFILES["redcar"]  # the most outcome fields
+OUTCOME = Outcome(
+    meeting_kind=MeetingKind.CLINIC,
+    meeting_on=DAY,
+    decision=OutcomeDecision.AGREED,
+    reason="W" * 300,
+    note="W" * 300,
+    deferred_to=DAY,
+    missing="W" * 1000,
+    agency="W" * 80,
+    team="W" * 80,
+    lead_practitioner="W" * 80,
+    actions=tuple(OutcomeAction(what="W" * 200, owner="W" * 80, due=DAY) for _ in range(ACTIONS_MAX)),
+    final_meeting_on=DAY + timedelta(days=30),
+    extras={f.key: (f.choices[0] if f.choices else "W" * 1000) for f in REDCAR.outcomes.fields},
+)
+VERSION = OutcomeVersion(
+    transfer_id=10**9,
+    version=10**6,
+    outcome=OUTCOME,
+    correction_reason="W" * 300,
+    recorded_by_name="W" * 128,
+    recorded_by_object_id="o",
+    recorded_at=START,
+)
+REDCAR_TRANSFER = replace(TRANSFER, details=REQUEST.model_copy(update={"to_service": "Internal Early Help team"}))
+DISPUTE = Dispute(
+    id=10**9,
+    version=10**6,
+    transfer_id=10**9,
+    state=DisputeState.OPEN,
+    decision_event=Event.OUTCOME_NOT_AGREED,
+    outcome_version=10**6,
+    about="W" * 300,
+    raised_by_object_id="o",
+    raised_by_name="W" * 128,
+    raised_at=START,
+)
+SETTLED = replace(
+    DISPUTE,
+    state=DisputeState.SETTLED,
+    settlement=Settlement.CHANGED,
+    settlement_note="W" * 300,
+    settled_by_name="W" * 128,
+    settled_at=START,
 )
 
 # The largest input each renderer can be given in practice; a new renderer must be added here.
@@ -299,7 +365,23 @@ WORST_CASES: dict[str, Callable[[], dict[str, Any]]] = {
     "render_transfer_card": lambda: render_transfer_card(
         TRANSFER, ROCHDALE, CAL, events=list(Event), deadlines=DEADLINES, now=START
     ),
-    "render_transfer_details": lambda: render_transfer_details(TRANSFER, ROCHDALE, CAL),
+    "render_transfer_details": lambda: render_transfer_details(
+        TRANSFER, ROCHDALE, CAL, outcome=VERSION, disputes=[SETTLED] * 3
+    ),
+    "render_decision_choice": lambda: render_decision_choice(REDCAR_TRANSFER, REDCAR, note=LONG),
+    **{
+        f"render_outcome_form[{decision.value}]": (
+            lambda decision=decision: render_outcome_form(REDCAR_TRANSFER, REDCAR, CAL, decision, today=DAY, note=LONG)
+        )
+        for decision in OutcomeDecision
+    },
+    "render_outcome_form[correction]": lambda: render_outcome_form(
+        REDCAR_TRANSFER, REDCAR, CAL, OutcomeDecision.AGREED, today=DAY, previous=VERSION, note=LONG
+    ),
+    "render_outcome_history": lambda: render_outcome_history([VERSION] * 9, REDCAR_TRANSFER, REDCAR, CAL),
+    "render_dispute_form": lambda: render_dispute_form(TRANSFER, ROCHDALE, note=LONG),
+    "render_dispute_card": lambda: render_dispute_card(DISPUTE, TRANSFER, ROCHDALE, CAL, due=LONG[:80], note=LONG),
+    "render_dispute_card[settled]": lambda: render_dispute_card(SETTLED, TRANSFER, ROCHDALE, CAL),
     "render_decision_form": lambda: render_decision_form(TRANSFER, ROCHDALE, Event.MARK_GAPS, note=LONG),
     **{
         f"render_decision_form[{event.value}]": (

@@ -42,6 +42,7 @@ EXPECTED: dict[str, dict[str, tuple[Fact, int, Unit, Kind]]] = {
     "dorset": {
         "handover_visit": (Fact.MEETING_AGREED, 5, WD, LATEST),
         "dispute_resolved": (Fact.DISPUTE_RAISED, 1, WD, LATEST),
+        "named_practitioner": (Fact.ALLOCATED, 0, WD, LATEST),
         "permanence_meeting": (Fact.WINDOW_DATE, 6, WEEKS, LATEST),
         "permanence_meeting_window_opens": (Fact.WINDOW_DATE, 8, WEEKS, EARLIEST),
     },

@@ -43,6 +43,7 @@ MEETING_OUTCOMES = {
     Event.OUTCOME_NOT_AGREED,
     Event.OUTCOME_DEFERRED,
     Event.MORE_INFORMATION_NEEDED,
+    Event.REFER_EXTERNALLY,
 }
 DECISIONS = {
     Event.ACCEPT,
@@ -91,7 +92,13 @@ def expected(
     if event in FRONT_DOORS_OWN:
         return direction is Direction.STEP_UP and receiving and role is Role.FRONT_DOOR
     if event in MEETING_OUTCOMES:
-        return meeting and chair
+        # The chair, or the coordinators who run the meeting (Redcar's clinic); the external pathway is Redcar's.
+        coordinator = Relation.RECEIVING_SIDE in relations and role is Role.COORDINATOR and receiving
+        offered = event is not Event.REFER_EXTERNALLY or profile.outcomes.external_pathway
+        return meeting and offered and (chair or coordinator)
+    if event is Event.NAME_WORKER:
+        # An allocation made "to be named": whoever may allocate, the chair, or the worker's manager.
+        return receiving or chair or workers_manager
     if event in (Event.ACCEPT, Event.DECLINE):
         return receiving and not meeting_decides
     if event in (Event.MARK_GAPS, Event.ASK_FOR_INFORMATION):
@@ -142,8 +149,12 @@ def details(profile: PolicyProfile, direction: Direction, route: Route) -> Trans
     )
 
 
-def a_transfer(profile: PolicyProfile, direction: Direction, route: Route, state: State) -> Transfer:
+def a_transfer(
+    profile: PolicyProfile, direction: Direction, route: Route, state: State, *, unnamed: bool = False
+) -> Transfer:
+    allocation = Allocation(team=profile.transfers.to_services.get(direction, ["Some service"])[0])
     return Transfer(
+        decision=Decisions(allocation=allocation) if unnamed else Decisions(),
         id=1,
         version=1,
         state=state,
@@ -180,7 +191,7 @@ def test_every_event_for_every_role_in_every_relationship_on_every_direction(pro
             for event in Event:
                 if event is Event.SUBMIT:
                     continue
-                transfer = a_transfer(profile, direction, route, source_of(event))
+                transfer = a_transfer(profile, direction, route, source_of(event), unnamed=event is Event.NAME_WORKER)
                 meeting = on_meeting(transfer, profile)
                 recordable = bool(recordable_facts(transfer, profile))
                 for role in Role:

@@ -11,23 +11,27 @@ from bot.profile_files import all_profiles
 from bot.settings import REPO_ROOT
 from domain.deadline_rules import Fact
 from domain.directions import Direction
+from domain.outcome_terms import MeetingKind, OutcomeDecision
+from domain.outcomes import DECISION_EVENTS, Outcome
 from domain.profiles import PolicyProfile
 from domain.roles import Person, Role
 from domain.transfer_decide import (
     AllocationInput,
     Decided,
     GapsInput,
+    Inputs,
     JointVisitInput,
     NoInput,
     NoteInput,
     NotPossibleInput,
+    OutcomeInput,
     ReasonInput,
     Refusal,
     RefusalKind,
     WhatHappenedInput,
     decide,
 )
-from domain.transfer_events import EVENTS, Party, Relation
+from domain.transfer_events import EVENTS, Form, Party, Relation
 from domain.transfer_machine import Event, State, events_from
 from domain.transfer_record import Allocation, Decisions, PreviousWorker, Transfer
 from domain.transfers import Route, TransferDetails
@@ -155,18 +159,23 @@ def test_an_unnamed_allocation_nudges_the_managers_where_the_profile_asks() -> N
     on_meeting = transfer(dorset, details=details(dorset, route=Route.WEEKLY_MEETING))
     chair = Person("t", "chair", "M.C.", frozenset({Role.MEETING_CHAIR}))
     team = dorset.transfers.to_services[Direction.STEP_DOWN_EARLY_HELP][0]
+    agreed = Outcome(
+        meeting_kind=MeetingKind.WEEKLY_MEETING, meeting_on=NOW.date(), decision=OutcomeDecision.AGREED, team=team
+    )
     outcome = decided(
         decide(
             on_meeting,
             Event.OUTCOME_AGREED,
-            AllocationInput(team=team),
+            OutcomeInput(outcome=agreed, version=1),
             chair,
             frozenset({Relation.CHAIR}),
             dorset,
             NOW,
         )
     )
-    assert outcome.nudge_unnamed and [n.party for n in outcome.notices] == [Party.REQUESTER]
+    assert outcome.nudge_unnamed
+    # The social worker and their manager hear the outcome; nobody is named yet to be told it is theirs.
+    assert [n.party for n in outcome.notices] == [Party.REQUESTER, Party.REQUESTERS_MANAGER]
 
 
 # -- declines, questions, gaps --------------------------------------------------------------------------------------
@@ -277,12 +286,24 @@ def test_every_move_out_of_gaps_open_leaves_the_gaps_behind_but_pausing_keeps_th
     if event is Event.WITHDRAW:
         role, relation = Role.SOCIAL_WORKER, Relation.REQUESTER
     actor = Person("t", "actor", "A.C.", frozenset({role}))
-    form_inputs = {
+    form_inputs: dict[str, Inputs] = {
         "reason": ReasonInput(reason=rochdale.transfers.decline_reasons[0]),
         "information_asked": NoteInput(note="The plan, please."),
         "what_happened": WhatHappenedInput(fact=Fact.EARLY_HELP_ASSESSMENT_COMPLETED, on=NOW.date()),
     }
     inputs = form_inputs.get(rule.form.value, NoInput())
+    if rule.form is Form.OUTCOME:
+        decision = next(d for d, e in DECISION_EVENTS.items() if e is event)
+        inputs = OutcomeInput(
+            outcome=Outcome(
+                meeting_kind=MeetingKind.WEEKLY_MEETING,
+                meeting_on=NOW.date(),
+                decision=decision,
+                reason=rochdale.transfers.decline_reasons[0],
+                missing="The plan, please.",
+            ),
+            version=1,
+        )
     outcome = decided(decide(gaps_open, event, inputs, actor, frozenset({relation}), rochdale, NOW))
     stays = outcome.move.target is State.GAPS_OPEN
     assert outcome.gaps == (("plan",) if stays else ())
@@ -363,9 +384,10 @@ def test_dorset_records_a_joint_visit_not_possible_only_once_the_reason_was_expl
     holder = frozenset({Relation.ALLOCATED_WORKER})
     accepted = transfer(dorset, state=State.ACCEPTED)
     untold = NotPossibleInput(reason="The family are away until next month.", explained_to_family=False)
-    assert "Explain the reason to the family" in refused(
-        decide(accepted, Event.JOINT_VISIT_NOT_POSSIBLE, untold, worker, holder, dorset, NOW)
-    ).reason
+    assert (
+        "Explain the reason to the family"
+        in refused(decide(accepted, Event.JOINT_VISIT_NOT_POSSIBLE, untold, worker, holder, dorset, NOW)).reason
+    )
     told = NotPossibleInput(reason="The family are away until next month.", explained_to_family=True)
     done = decided(decide(accepted, Event.JOINT_VISIT_NOT_POSSIBLE, told, worker, holder, dorset, NOW))
     assert dict(done.facts) == {Fact.JOINT_VISIT_NOT_POSSIBLE: NOW}

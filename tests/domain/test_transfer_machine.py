@@ -88,6 +88,13 @@ EXPECTED_MOVES = {
     *((source, Event.RECORD_WHAT_HAPPENED, source) for source in PAUSABLE),
     (State.ACCEPTED, Event.JOINT_VISIT_NOT_POSSIBLE, State.ACCEPTED),
     (State.CO_WORKING, Event.JOINT_VISIT_NOT_POSSIBLE, State.CO_WORKING),
+    # Meeting outcomes (issue 11): the external pathway closes a waiting request; a practitioner "to be named"
+    # is named later wherever the accepted request stands.
+    *((source, Event.REFER_EXTERNALLY, State.REFERRED_EXTERNALLY) for source in (State.SUBMITTED, State.SCHEDULED)),
+    *(
+        (source, Event.NAME_WORKER, source)
+        for source in (State.ACCEPTED, State.CO_WORKING, State.JOINT_VISIT_DONE, State.TRANSFERRED)
+    ),
 }
 
 
@@ -100,8 +107,8 @@ def test_no_state_has_two_rows_for_one_event() -> None:
     assert len(keys) == len(set(keys))
 
 
-def test_declined_withdrawn_and_closed_are_final_and_transferred_is_still_open() -> None:
-    assert frozenset({State.DECLINED, State.WITHDRAWN, State.CLOSED}) == FINAL_STATES
+def test_declined_withdrawn_closed_and_referred_externally_are_final_and_transferred_is_still_open() -> None:
+    assert frozenset({State.DECLINED, State.WITHDRAWN, State.CLOSED, State.REFERRED_EXTERNALLY}) == FINAL_STATES
     assert State.TRANSFERRED in OPEN_STATES
     assert State.PAUSED in OPEN_STATES
     assert State.DRAFT not in OPEN_STATES | FINAL_STATES

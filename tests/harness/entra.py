@@ -94,7 +94,7 @@ class FakeEntraAndGraph:
             self.state.graph_hang_seconds = hang_seconds
 
     def set_graph_framing(self, framing: str) -> None:
-        """"chunked" (the default: no Content-Length) or "content-length"."""
+        """ "chunked" (the default: no Content-Length) or "content-length"."""
         if framing not in ("chunked", "content-length"):
             raise ValueError(f"unknown framing {framing!r}")
         with self._lock:

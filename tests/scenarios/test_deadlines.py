@@ -22,6 +22,7 @@ from tests.conftest import (
 from tests.harness.cardwalk import button, buttons, inputs, shown_text
 from tests.harness.driver import Chat
 from tests.scenarios.booking_steps import press
+from tests.scenarios.outcome_steps import record_outcome
 from tests.scenarios.transfer_steps import STEP_DOWN, filled, set_up_channels, start_request, submit_request
 
 SW_CHAT = Chat.personal(SOCIAL_WORKER)
@@ -43,8 +44,8 @@ async def _pending_jobs(bot: BotUnderTest, deadline_id: int) -> list[str]:
         return sorted(str(r) for r in rows)
 
 
-async def _dorset_step_down_agreed(start_bot: Any) -> tuple[BotUnderTest, int]:
-    """A Dorset step down the weekly meeting agreed on Wednesday 25 November 2026, 10am."""
+async def _dorset_step_down_agreed(start_bot: Any, *, lead: str = "E.W.") -> tuple[BotUnderTest, int]:
+    """A Dorset step down the weekly meeting agreed on Wednesday 25 November 2026, 10am (`lead` named)."""
     bot: BotUnderTest = await start_bot(profile="dorset", managers_channel_id=MANAGERS_CHANNEL.id)
     await set_up_channels(bot)
     form = await start_request(bot, SOCIAL_WORKER)
@@ -55,10 +56,7 @@ async def _dorset_step_down_agreed(start_bot: Any) -> tuple[BotUnderTest, int]:
     await bot.deliver()
     async with bot.runtime.services.uow() as uow:
         [row] = list(await uow.session.scalars(select(TransferRow)))
-    view = await press(bot, CHAIR, {"verb": "transfer.refresh", "data": {"record_id": row.id}})
-    agreed = await press(bot, CHAIR, button(view, "transfer.form", "Outcome agreed"))
-    team = str(inputs(agreed)["team"]["choices"][0]["value"])
-    await press(bot, CHAIR, button(agreed, "transfer.decide"), team=team, worker="")
+    await record_outcome(bot, CHAIR, row.id, "Agreed", lead_practitioner=lead)
     await bot.deliver()
     return bot, row.id
 
@@ -155,7 +153,7 @@ async def test_a_snooze_moves_the_next_reminder_and_only_to_a_time_before_the_de
 
 
 async def test_the_weekly_digest_goes_to_the_managers_channel_once_with_the_weeks_figures(start_bot: Any) -> None:
-    bot, _ = await _dorset_step_down_agreed(start_bot)
+    bot, _ = await _dorset_step_down_agreed(start_bot, lead="")
     second: BotUnderTest = await start_bot(profile="dorset", managers_channel_id=MANAGERS_CHANNEL.id)
     # The next Monday 9am: both replicas queued the same digest at start-up; it is posted once.
     for replica in (bot, second):

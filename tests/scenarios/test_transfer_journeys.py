@@ -23,6 +23,7 @@ from tests.conftest import (
 from tests.harness.cardwalk import button, buttons, inputs, shown_text
 from tests.harness.driver import Chat
 from tests.scenarios.booking_steps import book, press
+from tests.scenarios.outcome_steps import record_outcome
 from tests.scenarios.transfer_steps import (
     STEP_DOWN,
     STEP_UP,
@@ -177,9 +178,7 @@ async def _york_step_down_then_up(bot: BotUnderTest, from_team: str, days_later:
     await _channels(bot)
     down = await _step_down(bot, case_reference="DEMO-0303", route="direct", from_team=from_team)
     # In York the weekly meeting decides a step down: the chair records it as agreed.
-    view = await _view(bot, CHAIR, down.id)
-    agreed = await press(bot, CHAIR, button(view, "transfer.form", "Outcome agreed"))
-    await press(bot, CHAIR, button(agreed, "transfer.decide"), team=first_choice(agreed, "team"), worker="E.W.")
+    await record_outcome(bot, CHAIR, down.id, "Agreed", lead_practitioner="E.W.", extra_time_frame="Six weeks")
     bot.clock.advance(days=days_later)
     form = await start_request(bot, EARLY_HELP_WORKER)
     values = {
@@ -235,9 +234,7 @@ async def test_in_dorset_the_meeting_decides_and_an_unnamed_allocation_nudges_th
         {"verb": "transfer.act", "data": {"record_id": row.id, "version": row.version, "event": "accept"}},
     )
     assert "the meeting decides" in shown_text(refused)
-    chair = await _view(bot, CHAIR, row.id)
-    agreed = await press(bot, CHAIR, button(chair, "transfer.form", "Outcome agreed"))
-    await press(bot, CHAIR, button(agreed, "transfer.decide"), team=first_choice(agreed, "team"), worker="")
+    await record_outcome(bot, CHAIR, row.id, "Agreed", lead_practitioner="")
     calls = await bot.deliver()
     nudges = [c for c in calls if c.conversation_id == MANAGERS.id]
     assert nudges and "named practitioner" in json.dumps(nudges[0].cards)

@@ -45,6 +45,7 @@ async def set_up_channels(bot: BotUnderTest) -> None:
         await bot.driver.install(person, Chat.personal(person))
     await bot.deliver()
 
+
 STEP_DOWN = {
     "case_reference": "DEMO-0101",
     "children_count": "2",
