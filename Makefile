@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 
 export DATABASE_URL ?= sqlite+aiosqlite:///./data/stepbot.db
 
-.PHONY: run test lint pytest bench bench-booking bench-reminders package migrate check-config clean
+.PHONY: cards run test lint pytest bench bench-booking bench-reminders package migrate check-config clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,16 @@ lint: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## make cards: draw every card renderer, typical and worst case, to PNG in build/gallery (needs Chromium: installs
+## Debian's chromium if it is missing) and write build/gallery/index.html. Not part of `make test`.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+cards: $(STAMP)
+	test -x /usr/bin/chromium || { echo "installing Debian's chromium for the gallery"; \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium; }
+	cd gallery && npm ci --no-audit --no-fund --loglevel=error
+	$(BIN)/python -m gallery.build --out build/gallery
+	node gallery/render.mjs build/gallery
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/turns.py $(BENCH_ARGS)

@@ -1,0 +1,433 @@
+"""Every card renderer with the data a person would typically see: invented cases, initials only.
+
+The gallery (`make cards`) renders these beside the worst cases (`gallery.worst`) so anyone changing a card
+sees it as a social worker, a coordinator or a manager would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from bot.profile_files import all_profiles
+from bot.settings import REPO_ROOT
+from cards.booking import ClinicChoice, render_booking_form, render_booking_review, render_clinic_picker
+from cards.booking_notices import (
+    render_booked,
+    render_booking_cancelled,
+    render_clinic_reminder,
+    render_manager_note,
+    render_my_bookings,
+    render_offer_expired,
+    render_refusal,
+    render_waitlist_joined,
+    render_waitlist_offer,
+)
+from cards.clinic_agenda import (
+    render_agenda,
+    render_assessment_step_down,
+    render_clinic_cancelled_notice,
+    render_clinic_change_form,
+    render_clinic_changed,
+    render_discussion_recorded,
+    render_reason,
+)
+from cards.common import (
+    Capability,
+    render_apology,
+    render_error,
+    render_help,
+    render_no_role,
+    render_notice,
+    render_welcome,
+)
+from cards.dead_letters import (
+    DeadLetterView,
+    render_dead_letter,
+    render_dead_letter_gone,
+    render_dead_letter_settled,
+    render_dead_letters,
+    render_drop_confirm,
+)
+from cards.deadlines import (
+    CaseButton,
+    render_deadline_overdue,
+    render_deadline_reminder,
+    render_extension_form,
+    render_my_deadlines,
+)
+from cards.delivery import DigestItem, Mention, late_note, render_digest, with_mentions, with_note
+from cards.disputes import render_dispute_card, render_dispute_form
+from cards.outcomes import render_decision_choice, render_outcome_form, render_outcome_history
+from cards.transfer_card import (
+    render_transfer_card,
+    render_transfer_list,
+    render_transfer_notice,
+    render_transfer_refused,
+)
+from cards.transfer_decisions import render_decision_form, render_transfer_details
+from cards.transfer_forms import (
+    render_direction_picker,
+    render_transfer_form,
+    render_transfer_review,
+    render_urgent_recorded,
+    urgent_warning_block,
+)
+from cards.weekly_digest import render_weekly_digest
+from domain.booking import Booking, BookingDetails, BookingStatus, Slot
+from domain.clinic import ClinicDate
+from domain.deadline_rules import Kind, Owner
+from domain.deadlines import Deadline
+from domain.directions import Direction
+from domain.disputes import Dispute, DisputeState, Settlement
+from domain.outcome_terms import MeetingKind, OutcomeDecision
+from domain.outcomes import Outcome, OutcomeAction, OutcomeVersion
+from domain.transfer_machine import Event, State
+from domain.transfer_record import Allocation, Decisions, DisputeNote, LastDecision, OutcomeNote, Transfer
+from domain.transfers import TransferDetails
+from domain.weekly_digest import Digest, DueItem
+from domain.working_days import WorkingCalendar
+
+Card = dict[str, Any]
+
+PROFILES = all_profiles(REPO_ROOT / "profiles")
+REDCAR = PROFILES["redcar"]
+DORSET = PROFILES["dorset"]
+CAL = WorkingCalendar.from_profile(REDCAR.working)
+DAY = date(2026, 12, 10)  # a clinic Thursday
+NOW = datetime(2026, 12, 2, 10, 15, tzinfo=UTC)
+START = datetime(2026, 12, 10, 10, 0, tzinfo=UTC)
+SLOTS = [
+    Slot(i + 1, DAY, i, START + timedelta(minutes=20 * i), START + timedelta(minutes=20 * (i + 1)), 1, 0)
+    for i in range(6)
+]
+JOIN = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_DEMO%40thread.v2/0"
+
+CAPABILITIES = [
+    Capability("book", "Book a clinic slot", "Pick a slot at the next step-down clinic.", "booking.start"),
+    Capability("new transfer", "Ask to move a case", "Step down, step across or step up, with consent."),
+    Capability("my transfers", "Your requests", "What you asked for and where each one is."),
+    Capability("my deadlines", "Your deadlines", "What is due, soonest first."),
+]
+ROLES = ["Social worker"]
+
+DETAILS = BookingDetails(
+    case_reference="DEMO-0001",
+    team="Field team 2",
+    direction=Direction.STEP_DOWN_EARLY_HELP,
+    decision_date=date(2026, 11, 26),
+    reason="Needs now met through the child in need plan; family keen to work with early help.",
+    manager_agreed=True,
+)
+
+
+def _booking(i: int, status: BookingStatus = BookingStatus.BOOKED, worker: str = "S.W.") -> Booking:
+    slot = SLOTS[i % len(SLOTS)]
+    return Booking(
+        id=i + 1,
+        slot_id=slot.id,
+        clinic_date=DAY,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        tenant_id="t",
+        worker_object_id="o",
+        worker_name=worker,
+        case_reference=f"DEMO-{i + 1:04d}",
+        team=DETAILS.team,
+        direction=DETAILS.direction,
+        decision_date=DETAILS.decision_date,
+        reason=DETAILS.reason,
+        manager_agreed=True,
+        status=status,
+        version=1,
+    )
+
+
+REQUEST = TransferDetails.model_validate(
+    {
+        "case_reference": "DEMO-0004",
+        "child_initials": "A.B.",
+        "children_count": 2,
+        "direction": "step_down_early_help",
+        "from_team": REDCAR.transfers.from_teams[0],
+        "to_service": REDCAR.transfers.to_services[Direction.STEP_DOWN_EARLY_HELP][0],
+        "reason": "The child in need plan's goals are met; school attendance is back to 96%.",
+        "outstanding_needs": "Support with routines at home; the parents' own wellbeing.",
+        "level_of_need": "",
+        "route": "clinic",
+        "consent": {
+            "status": "given",
+            "relationship": "Mother",
+            "initials": "C.B.",
+            "how": "In person",
+            "on": "2026-11-27",
+        },
+        "manager": {"manager": "T.M.", "decided_on": "2026-11-26"},
+        "checklist": {i.key: True for i in REDCAR.transfers.checklist(Direction.STEP_DOWN_EARLY_HELP)},
+        "discussed_with": "E.H.C.",
+        "discussed_on": "2026-11-27",
+    }
+)
+TRANSFER = Transfer(
+    id=4,
+    version=3,
+    state=State.ACCEPTED,
+    paused_from=None,
+    tenant_id="t",
+    requester_object_id="o",
+    requester_name="S.W.",
+    details=REQUEST,
+    receiving_channel="coordinators",
+    wording="",
+    decision=Decisions(
+        allocation=Allocation(team="Early help team East", worker_name="E.W.", joint_visit_on=DAY),
+        last=LastDecision(event=Event.ACCEPT, by_name="E.H.C.", by_object_id="c"),
+    ),
+    gaps=(),
+    last_actor_name="E.H.C.",
+)
+SUBMITTED = replace(TRANSFER, state=State.SUBMITTED, decision=Decisions(), version=1, last_actor_name="S.W.")
+DEADLINE = Deadline(
+    id=1,
+    version=1,
+    tenant_id="t",
+    transfer_id=4,
+    case_reference="DEMO-0004",
+    rule_key="joint_visit",
+    title="Joint visit with the family",
+    kind=Kind.LATEST,
+    owner=Owner.ALLOCATED_WORKER,
+    owner_object_id="o",
+    started_at=NOW,
+    due_at=datetime(2026, 12, 9, 17, tzinfo=UTC),
+)
+WHOLE = replace(
+    DEADLINE, id=2, rule_key="whole_step_down", title="Whole step down", due_at=datetime(2026, 12, 24, 17, tzinfo=UTC)
+)
+SETTLE = [CaseButton("Joint visit done", "transfer.form", {"record_id": 4, "version": 3, "event": "joint_visit_done"})]
+OUTCOME = Outcome(
+    meeting_kind=MeetingKind.CLINIC,
+    meeting_on=DAY,
+    decision=OutcomeDecision.AGREED,
+    team="Early help team East",
+    lead_practitioner="E.W.",
+    actions=(OutcomeAction(what="Book the handover visit", owner="S.W.", due=date(2026, 12, 15)),),
+    final_meeting_on=date(2026, 12, 14),
+    extras={
+        "critical_worry": "The children are often late for school since the move.",
+        "wellbeing_goal": "The children arrive at school on time every day.",
+        "handover_at_last_cin": "The allocated early help worker attended",
+    },
+)
+VERSION = OutcomeVersion(
+    transfer_id=4,
+    version=1,
+    outcome=OUTCOME,
+    correction_reason="",
+    recorded_by_name="E.H.C.",
+    recorded_by_object_id="c",
+    recorded_at=START,
+)
+CORRECTED = replace(VERSION, version=2, correction_reason="The clinic was on the Thursday, not the Wednesday.")
+ON_MEETING = replace(
+    TRANSFER,
+    decision=Decisions(
+        allocation=TRANSFER.decision.allocation,
+        outcome=OutcomeNote(
+            decision=OutcomeDecision.AGREED, meeting_kind=MeetingKind.CLINIC, meeting_on=DAY, version=2, corrected=True
+        ),
+        last=LastDecision(event=Event.OUTCOME_AGREED, by_name="E.H.C.", by_object_id="c"),
+    ),
+)
+DISPUTE = Dispute(
+    id=1,
+    version=1,
+    transfer_id=4,
+    state=DisputeState.OPEN,
+    decision_event=Event.OUTCOME_AGREED,
+    outcome_version=2,
+    about="The clinic agreed the step down before the school's view was heard.",
+    raised_by_object_id="o",
+    raised_by_name="S.W.",
+    raised_at=NOW,
+)
+SETTLED = replace(
+    DISPUTE,
+    version=2,
+    state=DisputeState.SETTLED,
+    settlement=Settlement.UPHELD,
+    settlement_note="The school's view was in the report; the decision stands.",
+    settled_by_name="T.M.",
+    settled_at=NOW + timedelta(hours=3),
+)
+DISPUTED = replace(
+    ON_MEETING,
+    decision=ON_MEETING.decision.model_copy(
+        update={"dispute": DisputeNote(dispute_id=1, open=True, raised_on=NOW.date(), raised_by_name="S.W.")}
+    ),
+)
+DEAD_LETTER = DeadLetterView(
+    id=17,
+    attempts=8,
+    kind="send.personal",
+    target="S.W.'s personal chat",
+    due="Wednesday 2 December 2026, 10am",
+    died="Wednesday 2 December 2026, 4pm",
+    error="403 Forbidden: the bot is not installed for this person",
+    error_class="permanent",
+    key="transfer:4:3:requester",
+)
+ITEMS = (
+    DueItem("DEMO-0004", "Joint visit with the family", datetime(2026, 12, 9, 17, tzinfo=UTC)),
+    DueItem("DEMO-0007", "Whole step down", datetime(2026, 12, 10, 17, tzinfo=UTC)),
+)
+DIGEST = Digest(
+    week_starting=datetime(2026, 12, 7, 9, tzinfo=UTC),
+    open_by_team=(("Field team 1", 3), ("Field team 2", 5)),
+    due_this_week=ITEMS,
+    overdue=ITEMS[:1],
+    unnamed=("DEMO-0009",),
+    median_days=24.5,
+    transferred=11,
+    standard_days=28,
+)
+ROW = DigestItem(
+    "deadline:1:1:reminder:0", "Due soon: DEMO-0004, joint visit with the family", "Wednesday 9 December, 5pm"
+)
+
+# One typical card per renderer (and for a renderer whose card differs by what it is for, a few).
+TYPICAL: dict[str, Callable[[], Card]] = {
+    "render_help": lambda: render_help(CAPABILITIES, role_titles=ROLES, authority="Redcar & Cleveland"),
+    "render_welcome": lambda: render_welcome(
+        CAPABILITIES, name="S.W.", in_channel=False, authority="Redcar & Cleveland", role_titles=ROLES
+    ),
+    "render_error": lambda: render_error("That date can't be used", "The decision date is in the future."),
+    "render_no_role": lambda: render_no_role(
+        ["Social worker", "Team manager"], ask="Ask your administrator to give you a role in the bot."
+    ),
+    "render_apology": lambda: render_apology("4f2a9c1e0b7d"),
+    "render_notice": lambda: render_notice(
+        "Clinic moved", ["The clinic on Thursday 24 December is now on Tuesday 29 December."]
+    ),
+    "render_clinic_picker": lambda: render_clinic_picker([ClinicChoice(ClinicDate(DAY, DAY), SLOTS)], CAL),
+    "render_booking_form": lambda: render_booking_form(CAL, slot=SLOTS[1], reference_example="DEMO-0001"),
+    "render_booking_review": lambda: render_booking_review(DETAILS, CAL, draft_id=1, version=2, slot=SLOTS[1]),
+    "render_booked": lambda: render_booked(_booking(1), CAL, join_url=JOIN),
+    "render_my_bookings": lambda: render_my_bookings([_booking(0), _booking(3)], [DAY, None], CAL),
+    "render_booking_cancelled": lambda: render_booking_cancelled(_booking(1), CAL, why="You cancelled it."),
+    "render_refusal": lambda: render_refusal("This slot was taken a moment ago.", next_clinic=DAY),
+    "render_waitlist_joined": lambda: render_waitlist_joined(DAY),
+    "render_waitlist_offer": lambda: render_waitlist_offer(
+        _booking(2, BookingStatus.HELD), CAL, hold_until="3pm today"
+    ),
+    "render_offer_expired": lambda: render_offer_expired(
+        replace(_booking(2, BookingStatus.HELD), hold_expires_at=NOW), CAL
+    ),
+    "render_clinic_reminder": lambda: render_clinic_reminder(_booking(1), CAL, join_url=JOIN),
+    "render_manager_note": lambda: render_manager_note(
+        DETAILS, worker="S.W.", standard_due=date(2026, 12, 24), clinic=DAY
+    ),
+    "render_agenda": lambda: render_agenda(
+        DAY, [_booking(i, worker=w) for i, w in enumerate(["S.W.", "A.K.", "J.P."])], CAL, can_mark=True
+    ),
+    "render_reason": lambda: render_reason(_booking(0), CAL),
+    "render_clinic_change_form": lambda: render_clinic_change_form([DAY, DAY + timedelta(days=28)], drawn_at=NOW),
+    "render_clinic_cancelled_notice": lambda: render_clinic_cancelled_notice(
+        _booking(1), CAL, reason="Bank holiday", still_waiting=False
+    ),
+    "render_clinic_changed": lambda: render_clinic_changed(DAY, cancelled=False, told=4),
+    "render_assessment_step_down": lambda: render_assessment_step_down(drawn_at=NOW),
+    "render_direction_picker": lambda: render_direction_picker([Direction.STEP_DOWN_EARLY_HELP, Direction.STEP_UP]),
+    "render_transfer_form": lambda: render_transfer_form(
+        REDCAR, Direction.STEP_DOWN_EARLY_HELP, values={}, booking_id=1
+    ),
+    "render_transfer_form[step up]": lambda: render_transfer_form(
+        REDCAR,
+        Direction.STEP_UP,
+        values={},
+        urgent=urgent_warning_block(day_phone="01642 000 000", out_of_hours_phone="01642 000 001", front_door="MACH"),
+    ),
+    "render_transfer_review": lambda: render_transfer_review(
+        REQUEST, REDCAR, draft_id=1, version=2, wording="", missing=[], channel_title="Early Help Coordinators"
+    ),
+    "render_urgent_recorded": lambda: render_urgent_recorded("MACH"),
+    "render_transfer_card": lambda: render_transfer_card(
+        SUBMITTED,
+        REDCAR,
+        CAL,
+        events=[Event.ACCEPT, Event.DECLINE, Event.ASK_FOR_INFORMATION],
+        deadlines=[WHOLE],
+        now=NOW,
+    ),
+    "render_transfer_card[accepted]": lambda: render_transfer_card(
+        ON_MEETING,
+        REDCAR,
+        CAL,
+        events=[Event.START_CO_WORKING, Event.RECORD_JOINT_VISIT],
+        deadlines=[DEADLINE, WHOLE],
+        now=NOW,
+    ),
+    "render_transfer_details": lambda: render_transfer_details(
+        ON_MEETING, REDCAR, CAL, outcome=CORRECTED, disputes=[SETTLED]
+    ),
+    "render_decision_choice": lambda: render_decision_choice(SUBMITTED, REDCAR),
+    "render_outcome_form": lambda: render_outcome_form(SUBMITTED, REDCAR, CAL, OutcomeDecision.AGREED, today=DAY),
+    "render_outcome_form[external agency]": lambda: render_outcome_form(
+        SUBMITTED, REDCAR, CAL, OutcomeDecision.EXTERNAL_AGENCY, today=DAY
+    ),
+    "render_outcome_form[correction]": lambda: render_outcome_form(
+        ON_MEETING, REDCAR, CAL, OutcomeDecision.AGREED, today=DAY, previous=VERSION
+    ),
+    "render_outcome_history": lambda: render_outcome_history([CORRECTED, VERSION], ON_MEETING, REDCAR, CAL),
+    "render_dispute_form": lambda: render_dispute_form(ON_MEETING, REDCAR),
+    "render_dispute_card": lambda: render_dispute_card(
+        DISPUTE, DISPUTED, REDCAR, CAL, due="Due by Thursday 3 December 2026, 5pm"
+    ),
+    "render_dispute_card[settled]": lambda: render_dispute_card(SETTLED, ON_MEETING, REDCAR, CAL),
+    "render_decision_form": lambda: render_decision_form(SUBMITTED, REDCAR, Event.ACCEPT),
+    "render_decision_form[decline]": lambda: render_decision_form(SUBMITTED, REDCAR, Event.DECLINE),
+    "render_transfer_list": lambda: render_transfer_list(
+        "Your requests",
+        [TRANSFER, replace(SUBMITTED, id=5, details=REQUEST.model_copy(update={"case_reference": "DEMO-0005"}))],
+        CAL,
+        REDCAR,
+        deadlines={4: [DEADLINE]},
+        now=NOW,
+    ),
+    "render_deadline_reminder": lambda: render_deadline_reminder(
+        DEADLINE,
+        "DEMO-0004",
+        CAL,
+        NOW,
+        settle=SETTLE,
+        snooze_to=[NOW + timedelta(days=1)],
+        reassign_to=[("A.K.", "a")],
+        extendable=False,
+    ),
+    "render_deadline_overdue": lambda: render_deadline_overdue(
+        DEADLINE, "DEMO-0004", CAL, datetime(2026, 12, 10, 9, tzinfo=UTC), to_whom="", settle=SETTLE
+    ),
+    "render_extension_form": lambda: render_extension_form(DEADLINE, "DEMO-0004", CAL, NOW),
+    "render_my_deadlines": lambda: render_my_deadlines([DEADLINE, WHOLE], {4: "DEMO-0004"}, CAL, NOW),
+    "render_weekly_digest": lambda: render_weekly_digest(DIGEST, CAL),
+    "render_transfer_notice": lambda: render_transfer_notice(
+        TRANSFER, REDCAR, "Accepted: DEMO-0004", ["Allocated to E.W. in Early help team East."]
+    ),
+    "render_transfer_refused": lambda: render_transfer_refused(
+        TRANSFER, "Only the Early Help Coordinators this request was sent to can accept it."
+    ),
+    "render_discussion_recorded": lambda: render_discussion_recorded("DEMO-0001", "S.W.", DAY),
+    "render_dead_letter": lambda: render_dead_letter(DEAD_LETTER),
+    "render_dead_letters": lambda: render_dead_letters([DEAD_LETTER, replace(DEAD_LETTER, id=18)], more=0),
+    "render_drop_confirm": lambda: render_drop_confirm(DEAD_LETTER),
+    "render_dead_letter_settled": lambda: render_dead_letter_settled(DEAD_LETTER, sent_again=True),
+    "render_dead_letter_gone": lambda: render_dead_letter_gone(17),
+    "render_digest": lambda: render_digest(
+        [ROW, replace(ROW, key="deadline:2:1:reminder:0", summary="Due soon: DEMO-0007, whole step down")]
+    ),
+    "render_digest[mentioned, late]": lambda: with_note(
+        with_mentions(render_digest([ROW]), [Mention("29:demo-tm", "T.M.")]), late_note("Wednesday 9 December, 5pm")
+    ),
+}

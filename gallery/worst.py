@@ -1,0 +1,424 @@
+"""The largest input each card renderer is given in practice: the gallery draws these, and the card catalogue
+test checks each against the Adaptive Card 1.5 schema and Teams' size limit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from typing import Any
+
+from bot.profile_files import all_profiles
+from bot.settings import REPO_ROOT
+from cards.booking import ClinicChoice, render_booking_form, render_booking_review, render_clinic_picker
+from cards.booking_notices import (
+    render_booked,
+    render_booking_cancelled,
+    render_clinic_reminder,
+    render_manager_note,
+    render_my_bookings,
+    render_offer_expired,
+    render_refusal,
+    render_waitlist_joined,
+    render_waitlist_offer,
+)
+from cards.clinic_agenda import (
+    render_agenda,
+    render_assessment_step_down,
+    render_clinic_cancelled_notice,
+    render_clinic_change_form,
+    render_clinic_changed,
+    render_discussion_recorded,
+    render_reason,
+)
+from cards.common import (
+    Capability,
+    render_apology,
+    render_error,
+    render_help,
+    render_no_role,
+    render_notice,
+    render_welcome,
+)
+from cards.dead_letters import (
+    DeadLetterView,
+    render_dead_letter,
+    render_dead_letter_gone,
+    render_dead_letter_settled,
+    render_dead_letters,
+    render_drop_confirm,
+)
+from cards.deadlines import (
+    CaseButton,
+    render_deadline_overdue,
+    render_deadline_reminder,
+    render_extension_form,
+    render_my_deadlines,
+)
+from cards.delivery import MAX_DIGEST, DigestItem, Mention, late_note, render_digest, with_mentions, with_note
+from cards.disputes import render_dispute_card, render_dispute_form
+from cards.outcomes import render_decision_choice, render_outcome_form, render_outcome_history
+from cards.transfer_card import (
+    render_transfer_card,
+    render_transfer_list,
+    render_transfer_notice,
+    render_transfer_refused,
+)
+from cards.transfer_decisions import render_decision_form, render_transfer_details
+from cards.transfer_forms import (
+    render_direction_picker,
+    render_transfer_form,
+    render_transfer_review,
+    render_urgent_recorded,
+    urgent_warning_block,
+)
+from cards.weekly_digest import render_weekly_digest
+from domain.booking import REASON_MAX, TEAM_MAX, Booking, BookingDetails, BookingStatus, Slot
+from domain.clinic import ClinicDate
+from domain.deadline_rules import Kind, Owner
+from domain.deadlines import Deadline, Extension
+from domain.directions import Direction
+from domain.disputes import Dispute, DisputeState, Settlement
+from domain.outcome_terms import MeetingKind, OutcomeDecision
+from domain.outcomes import ACTIONS_MAX, Outcome, OutcomeAction, OutcomeVersion
+from domain.profiles import Working
+from domain.roles import ROLE_TITLES
+from domain.transfer_machine import Event, State
+from domain.transfer_record import (
+    Allocation,
+    Decisions,
+    Decline,
+    DisputeNote,
+    ExternalReferral,
+    InformationAdded,
+    InformationAsked,
+    LastDecision,
+    OutcomeNote,
+    PreviousWorker,
+    Transfer,
+)
+from domain.transfers import TransferDetails
+from domain.weekly_digest import Digest, DueItem
+from domain.working_days import WorkingCalendar
+
+LONG = "W" * 400
+MANY_CAPABILITIES = [
+    Capability(f"command {i} {LONG[:40]}", f"Title {i}", LONG[:200], f"area.verb_{i}") for i in range(12)
+]
+ALL_ROLES = list(ROLE_TITLES.values())
+
+CAL = WorkingCalendar.from_profile(Working())
+DAY = date(2026, 12, 10)
+START = datetime(2026, 12, 10, 9, 30, tzinfo=UTC)
+SLOTS = [
+    Slot(i + 1, DAY, i, START + timedelta(minutes=30 * i), START + timedelta(minutes=30 * (i + 1)), 20, i)
+    for i in range(12)
+]
+DETAILS = BookingDetails(
+    case_reference="WWWWWW-99999999",
+    team="W" * TEAM_MAX,
+    direction=Direction.STEP_DOWN_UNIVERSAL,
+    decision_date=date(2026, 11, 1),
+    reason="W" * REASON_MAX,
+    manager_agreed=True,
+)
+
+
+def _booking(i: int, status: BookingStatus = BookingStatus.BOOKED) -> Booking:
+    return Booking(
+        id=i + 1,
+        slot_id=i + 1,
+        clinic_date=DAY,
+        starts_at=SLOTS[i % 12].starts_at,
+        ends_at=SLOTS[i % 12].ends_at,
+        tenant_id="t",
+        worker_object_id="o",
+        worker_name="W" * 128,
+        case_reference=DETAILS.case_reference,
+        team=DETAILS.team,
+        direction=DETAILS.direction,
+        decision_date=DETAILS.decision_date,
+        reason=DETAILS.reason,
+        manager_agreed=True,
+        status=status,
+        version=99,
+    )
+
+
+MOVED_CLINIC = ClinicDate(DAY, DAY, moved=True, reason=LONG[:200])
+URL = "https://teams.microsoft.com/l/meetup-join/" + "W" * 300
+
+PROFILES = all_profiles(REPO_ROOT / "profiles")
+ROCHDALE = PROFILES["rochdale"]  # the longest lists and checklists
+REQUEST = TransferDetails.model_validate(
+    {
+        "case_reference": "WWWWWW-99999999",
+        "child_initials": "WWWWWWWW",
+        "children_count": 15,
+        "direction": "step_down_early_help",
+        "from_team": ROCHDALE.transfers.from_teams[0],
+        "to_service": ROCHDALE.transfers.to_services[Direction.STEP_DOWN_EARLY_HELP][0],
+        "reason": "W" * 1000,
+        "outstanding_needs": "W" * 1000,
+        "level_of_need": "",
+        "route": "direct",
+        "consent": {
+            "status": "not_sought_risk",
+            "risk_reason": "W" * 500,
+            "agreed_by": "W" * 80,
+        },
+        "manager": {"manager": "W" * 80, "decided_on": "2026-11-01"},
+        "checklist": {i.key: False for i in ROCHDALE.transfers.checklist(Direction.STEP_DOWN_EARLY_HELP)},
+        "discussed_with": "W" * 80,
+        "discussed_on": "2026-11-02",
+    }
+)
+TRANSFER = Transfer(
+    id=10**9,
+    version=10**6,
+    state=State.GAPS_OPEN,
+    paused_from=None,
+    tenant_id="t",
+    requester_object_id="o",
+    requester_name="W" * 128,
+    details=REQUEST,
+    receiving_channel="coordinators",
+    wording="W" * 300,
+    decision=Decisions(
+        allocation=Allocation(team="W" * 80, worker_name="W" * 80, joint_visit_on=DAY),
+        decline=Decline(reason="W" * 300, note="W" * 300),
+        information_asked=InformationAsked(asked="W" * 1000),
+        information_added=InformationAdded(added="W" * 1000),
+        previous_worker=PreviousWorker(name="W" * 80, object_id="p"),
+        external=ExternalReferral(agency="W" * 80),
+        outcome=OutcomeNote(
+            decision=OutcomeDecision.DEFERRED,
+            meeting_kind=MeetingKind.WEEKLY_MEETING,
+            meeting_on=DAY,
+            version=10**6,
+            corrected=True,
+            deferred_to=DAY,
+            final_meeting_outside_window=True,
+        ),
+        dispute=DisputeNote(dispute_id=10**9, open=False, raised_on=DAY, raised_by_name="W" * 80, settlement="changed"),
+        last=LastDecision(event=Event.MARK_GAPS, by_name="W" * 80, by_object_id="o"),
+    ),
+    gaps=tuple(i.key for i in ROCHDALE.transfers.checklist(Direction.STEP_DOWN_EARLY_HELP)),
+    last_actor_name="W" * 128,
+)
+DEAD_LETTER = DeadLetterView(
+    id=10**12,
+    attempts=99,
+    kind="send.conversation",
+    target="The " + "W" * 40 + " channel",
+    due=LONG[:60],
+    died=LONG[:60],
+    error=LONG,
+    error_class="transient",
+    key="k" * 255,
+)
+FORM_VALUES = {"case_reference": "W" * 32, "reason": "W" * 1000, "outstanding_needs": "W" * 1000}
+
+DEADLINE = Deadline(
+    id=10**9,
+    version=10**6,
+    tenant_id="t",
+    transfer_id=10**9,
+    case_reference="WWWWWW-99999999",
+    rule_key="w" * 40,
+    title="W" * 80,
+    kind=Kind.LATEST,
+    owner=Owner.ALLOCATED_WORKER,
+    owner_object_id="o",
+    started_at=START,
+    due_at=START + timedelta(days=3),
+    extension=Extension("W" * 300, "W" * 80, START),
+)
+DEADLINES = [replace(DEADLINE, id=i, due_at=START + timedelta(days=i)) for i in range(40)]
+SETTLE = [CaseButton("W" * 40, "transfer.form", {"record_id": 10**9, "version": 10**6, "event": "accept"})] * 3
+ITEMS = tuple(DueItem("WWWWWW-99999999", "W" * 80, START) for _ in range(40))
+DIGEST = Digest(
+    week_starting=START,
+    open_by_team=tuple((f"{'W' * 78}{i:02d}", 999) for i in range(20)),
+    due_this_week=ITEMS,
+    overdue=ITEMS,
+    unnamed=tuple("WWWWWW-99999999" for _ in range(40)),
+    median_days=123.5,
+    transferred=9999,
+    standard_days=28,
+)
+
+REDCAR = PROFILES["redcar"]  # the most outcome fields
+OUTCOME = Outcome(
+    meeting_kind=MeetingKind.CLINIC,
+    meeting_on=DAY,
+    decision=OutcomeDecision.AGREED,
+    reason="W" * 300,
+    note="W" * 300,
+    deferred_to=DAY,
+    missing="W" * 1000,
+    agency="W" * 80,
+    team="W" * 80,
+    lead_practitioner="W" * 80,
+    actions=tuple(OutcomeAction(what="W" * 200, owner="W" * 80, due=DAY) for _ in range(ACTIONS_MAX)),
+    final_meeting_on=DAY + timedelta(days=30),
+    extras={f.key: (f.choices[0] if f.choices else "W" * 1000) for f in REDCAR.outcomes.fields},
+)
+VERSION = OutcomeVersion(
+    transfer_id=10**9,
+    version=10**6,
+    outcome=OUTCOME,
+    correction_reason="W" * 300,
+    recorded_by_name="W" * 128,
+    recorded_by_object_id="o",
+    recorded_at=START,
+)
+REDCAR_TRANSFER = replace(TRANSFER, details=REQUEST.model_copy(update={"to_service": "Internal Early Help team"}))
+DISPUTE = Dispute(
+    id=10**9,
+    version=10**6,
+    transfer_id=10**9,
+    state=DisputeState.OPEN,
+    decision_event=Event.OUTCOME_NOT_AGREED,
+    outcome_version=10**6,
+    about="W" * 300,
+    raised_by_object_id="o",
+    raised_by_name="W" * 128,
+    raised_at=START,
+)
+SETTLED = replace(
+    DISPUTE,
+    state=DisputeState.SETTLED,
+    settlement=Settlement.CHANGED,
+    settlement_note="W" * 300,
+    settled_by_name="W" * 128,
+    settled_at=START,
+)
+
+# The largest input each renderer can be given in practice; a new renderer must be added here.
+WORST_CASES: dict[str, Callable[[], dict[str, Any]]] = {
+    "render_help": lambda: render_help(
+        MANY_CAPABILITIES, role_titles=ALL_ROLES, authority=LONG[:80], local_mode=True, no_role_hint=LONG[:200]
+    ),
+    "render_welcome": lambda: render_welcome(
+        MANY_CAPABILITIES, name=LONG[:100], in_channel=False, authority=LONG[:80], role_titles=ALL_ROLES
+    ),
+    "render_error": lambda: render_error(LONG[:120], LONG, hints=[LONG[:200]] * 5),
+    "render_no_role": lambda: render_no_role(ALL_ROLES, ask=LONG[:300]),
+    "render_apology": lambda: render_apology("0123456789ab"),
+    "render_notice": lambda: render_notice(LONG[:120], [LONG[:300]] * 5),
+    "render_clinic_picker": lambda: render_clinic_picker(
+        [ClinicChoice(MOVED_CLINIC, SLOTS) for _ in range(10)], CAL, moving=_booking(0)
+    ),
+    "render_booking_form": lambda: render_booking_form(
+        CAL, slot=SLOTS[0], moving=5, prefill=DETAILS, problems=[LONG[:200]] * 6, reference_example="W" * 32
+    ),
+    "render_booking_review": lambda: render_booking_review(
+        DETAILS, CAL, draft_id=10**9, version=10**6, slot=SLOTS[0], late_warning=LONG, moving=_booking(1)
+    ),
+    "render_booked": lambda: render_booked(_booking(0), CAL, join_url=URL, note=LONG),
+    "render_my_bookings": lambda: render_my_bookings([_booking(i) for i in range(12)], [DAY, None] * 3, CAL),
+    "render_booking_cancelled": lambda: render_booking_cancelled(_booking(0), CAL, why=LONG),
+    "render_refusal": lambda: render_refusal(LONG, next_clinic=DAY),
+    "render_waitlist_joined": lambda: render_waitlist_joined(DAY),
+    "render_waitlist_offer": lambda: render_waitlist_offer(_booking(0, BookingStatus.HELD), CAL, hold_until=LONG[:60]),
+    "render_offer_expired": lambda: render_offer_expired(
+        replace(_booking(0, BookingStatus.HELD), hold_expires_at=START), CAL
+    ),
+    "render_clinic_reminder": lambda: render_clinic_reminder(_booking(0), CAL, join_url=URL),
+    "render_manager_note": lambda: render_manager_note(DETAILS, worker="W" * 128, standard_due=DAY, clinic=DAY),
+    "render_agenda": lambda: render_agenda(DAY, [_booking(i) for i in range(30)], CAL, can_mark=True, cancelled=True),
+    "render_reason": lambda: render_reason(_booking(0), CAL),
+    "render_clinic_change_form": lambda: render_clinic_change_form(
+        [DAY] * 4, drawn_at=START, problems=[LONG[:200]] * 3
+    ),
+    "render_clinic_cancelled_notice": lambda: render_clinic_cancelled_notice(
+        _booking(0), CAL, reason=LONG[:300], still_waiting=True
+    ),
+    "render_clinic_changed": lambda: render_clinic_changed(DAY, cancelled=True, told=999),
+    "render_assessment_step_down": lambda: render_assessment_step_down(drawn_at=START, problems=[LONG[:200]] * 4),
+    "render_direction_picker": lambda: render_direction_picker(list(Direction)),
+    "render_transfer_form": lambda: render_transfer_form(
+        ROCHDALE,
+        Direction.STEP_DOWN_EARLY_HELP,
+        values=FORM_VALUES,
+        problems=[LONG[:200]] * 12,
+        booking_id=1,
+        urgent=urgent_warning_block(day_phone="0" * 20, out_of_hours_phone="0" * 20, front_door="W" * 40),
+    ),
+    "render_transfer_review": lambda: render_transfer_review(
+        REQUEST,
+        ROCHDALE,
+        draft_id=10**9,
+        version=10**6,
+        wording="W" * 300,
+        missing=[i.label for i in ROCHDALE.transfers.checklist(Direction.STEP_DOWN_EARLY_HELP)],
+        channel_title=LONG[:80],
+    ),
+    "render_urgent_recorded": lambda: render_urgent_recorded("W" * 40),
+    "render_transfer_card": lambda: render_transfer_card(
+        TRANSFER, ROCHDALE, CAL, events=list(Event), deadlines=DEADLINES, now=START
+    ),
+    "render_transfer_details": lambda: render_transfer_details(
+        TRANSFER, ROCHDALE, CAL, outcome=VERSION, disputes=[SETTLED] * 3
+    ),
+    "render_decision_choice": lambda: render_decision_choice(REDCAR_TRANSFER, REDCAR, note=LONG),
+    **{
+        f"render_outcome_form[{decision.value}]": partial(
+            render_outcome_form, REDCAR_TRANSFER, REDCAR, CAL, decision, today=DAY, note=LONG
+        )
+        for decision in OutcomeDecision
+    },
+    "render_outcome_form[correction]": lambda: render_outcome_form(
+        REDCAR_TRANSFER, REDCAR, CAL, OutcomeDecision.AGREED, today=DAY, previous=VERSION, note=LONG
+    ),
+    "render_outcome_history": lambda: render_outcome_history([VERSION] * 9, REDCAR_TRANSFER, REDCAR, CAL),
+    "render_dispute_form": lambda: render_dispute_form(TRANSFER, ROCHDALE, note=LONG),
+    "render_dispute_card": lambda: render_dispute_card(DISPUTE, TRANSFER, ROCHDALE, CAL, due=LONG[:80], note=LONG),
+    "render_dispute_card[settled]": lambda: render_dispute_card(SETTLED, TRANSFER, ROCHDALE, CAL),
+    "render_decision_form": lambda: render_decision_form(TRANSFER, ROCHDALE, Event.MARK_GAPS, note=LONG),
+    **{
+        f"render_decision_form[{event.value}]": partial(
+            render_decision_form, TRANSFER, ROCHDALE, event, suggested_worker="W" * 80, note=LONG
+        )
+        for event in Event
+    },
+    "render_transfer_list": lambda: render_transfer_list(
+        LONG[:80], [TRANSFER] * 20, CAL, ROCHDALE, deadlines={TRANSFER.id: DEADLINES}, now=START
+    ),
+    "render_deadline_reminder": lambda: render_deadline_reminder(
+        DEADLINE,
+        "W" * 40,
+        CAL,
+        START,
+        settle=SETTLE,
+        snooze_to=[START + timedelta(days=i) for i in range(10)],
+        reassign_to=[("W" * 128, "o" * 64)] * 40,
+        extendable=True,
+        late=LONG[:200],
+    ),
+    "render_deadline_overdue": lambda: render_deadline_overdue(
+        DEADLINE, "W" * 40, CAL, START + timedelta(days=9), to_whom=LONG[:200], settle=SETTLE
+    ),
+    "render_extension_form": lambda: render_extension_form(DEADLINE, "W" * 40, CAL, START, note=LONG[:300]),
+    "render_my_deadlines": lambda: render_my_deadlines(DEADLINES, {i: "W" * 40 for i in range(40)}, CAL, START),
+    "render_weekly_digest": lambda: render_weekly_digest(DIGEST, CAL),
+    "render_transfer_notice": lambda: render_transfer_notice(TRANSFER, ROCHDALE, LONG[:120], [LONG[:300]] * 4),
+    "render_transfer_refused": lambda: render_transfer_refused(TRANSFER, LONG),
+    "render_discussion_recorded": lambda: render_discussion_recorded("W" * 32, "W" * 80, DAY, wording=LONG[:200]),
+    "render_dead_letter": lambda: render_dead_letter(DEAD_LETTER),
+    "render_dead_letters": lambda: render_dead_letters([DEAD_LETTER] * 15, more=10**6),
+    "render_drop_confirm": lambda: render_drop_confirm(DEAD_LETTER),
+    "render_dead_letter_settled": lambda: render_dead_letter_settled(DEAD_LETTER, sent_again=False),
+    "render_dead_letter_gone": lambda: render_dead_letter_gone(10**12),
+    "render_digest": lambda: render_digest([DigestItem("k" * 255, "W" * 400, LONG[:60], late=True)] * MAX_DIGEST),
+    # What the sender adds as it sends: 20 mentions (its most), a late line, on the largest reminder-like card.
+    "render_digest[mentioned]": lambda: with_note(
+        with_mentions(
+            render_digest([DigestItem("k" * 255, "W" * 400, LONG[:60], late=True)] * MAX_DIGEST),
+            [Mention("29:" + "W" * 120, "W" * 64)] * 20,
+        ),
+        late_note(LONG[:60]),
+    ),
+}
