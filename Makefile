@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 
 export DATABASE_URL ?= sqlite+aiosqlite:///./data/stepbot.db
 
-.PHONY: cards run test lint pytest bench bench-booking bench-reminders package migrate check-config clean
+.PHONY: cards playground run test lint pytest bench bench-booking bench-reminders package migrate check-config clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,16 @@ cards: $(STAMP)
 	cd gallery && npm ci --no-audit --no-fund --loglevel=error
 	$(BIN)/python -m gallery.build --out build/gallery
 	node gallery/render.mjs build/gallery
+
+## make playground [AS=<role>]: the bot in local mode and the Microsoft 365 Agents Playground on 127.0.0.1:56150,
+## its six people in the roles their names say (playground/people.py); AS makes that person the current user.
+# make's built-in AS (the assembler) is not ours: replace it unless AS was given.
+ifeq ($(origin AS),default)
+AS := social_worker
+endif
+playground: $(STAMP)
+	cd playground && npm ci --no-audit --no-fund --loglevel=error
+	AS=$(AS) BIN=$(BIN) bash playground/run.sh
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/turns.py $(BENCH_ARGS)

@@ -120,7 +120,7 @@ def serve(settings: Settings) -> int:
         banner = "!" * 72
         print(
             f"{banner}\n LOCAL MODE: no credentials, Bot Framework authentication is OFF.\n"
-            f" Listening on {settings.host}:{settings.port} only. Everyone holds every role.\n"
+            f" Listening on {settings.host}:{settings.port} only. Anyone without a configured role holds every role.\n"
             f" Try it with the Microsoft 365 Agents Playground (see README).\n{banner}",
             file=sys.stderr,
         )

@@ -33,27 +33,26 @@ def render_help(
     *,
     role_titles: list[str],
     authority: str,
-    local_mode: bool = False,
+    trial: bool = False,
     no_role_hint: str = "",
     groups_unchecked: bool = False,
 ) -> Json:
     """What this person's roles let them do, with a button for each thing that starts from a card.
 
     `groups_unchecked`: their Entra groups can't be checked now, so "no role yet" may be untrue: say that instead.
+    `trial`: local mode's stand-in, who holds every role only to try the bot alone: said briefly, not listed.
     """
     body: list[Json] = [heading("What I can do for you")]
     if groups_unchecked:
         body.append(text(GROUP_ROLES_UNCHECKED, weight="Bolder", color="Warning"))
-    if role_titles:
+    if trial:
+        body.append(text("Your roles: every role, for trying things out (local mode).", weight="Bolder"))
+    elif role_titles:
         body.append(text("Your roles: " + ", ".join(role_titles), subtle=True))
     elif not groups_unchecked:
         body.append(text("You have no role in the step up / step down service yet.", weight="Bolder"))
         if no_role_hint:
             body.append(text(no_role_hint))
-    if local_mode:
-        body.append(
-            text("Local mode: you hold every role so you can try every flow.", weight="Bolder", color="Warning")
-        )
     if capabilities:
         body.append(facts([(c.command, c.description) for c in capabilities]))
     body.append(text(f"Policy: {authority}. Type **help** at any time.", subtle=True))
@@ -61,14 +60,22 @@ def render_help(
 
 
 def render_welcome(
-    capabilities: list[Capability], *, name: str, in_channel: bool, authority: str, role_titles: list[str]
+    capabilities: list[Capability],
+    *,
+    name: str,
+    in_channel: bool,
+    authority: str,
+    role_titles: list[str],
+    group_chat: bool = False,
+    trial: bool = False,
 ) -> Json:
-    """Sent on install: in a channel it says what the bot posts there; in a chat it greets the person."""
+    """Sent on install: in a channel or group chat it says what the bot posts there; in a chat it greets the person."""
     if in_channel:
+        place = "group chat" if group_chat else "channel"
         body = [
             heading("Step up / step down is here"),
             text(
-                "I post transfer requests, clinic agendas and deadline nudges in this channel. "
+                f"I post transfer requests, clinic agendas and deadline nudges in this {place}. "
                 "Cards here show case references and what is due, never a family's circumstances."
             ),
             text("Mention me with **help** to see what you can do.", subtle=True),
@@ -82,7 +89,9 @@ def render_welcome(
             "decisions, and reminders so that no deadline slips."
         ),
     ]
-    if role_titles:
+    if trial:
+        body.append(text("Your roles: every role, for trying things out (local mode).", subtle=True))
+    elif role_titles:
         body.append(text("Your roles: " + ", ".join(role_titles), subtle=True))
     if capabilities:
         body.append(bullet_list([f"**{c.command}**: {c.description}" for c in capabilities]))

@@ -20,7 +20,7 @@ def help_reply(turn: Turn, services: Services) -> Reply:
         services.capabilities_for(turn),
         role_titles=_role_titles(turn, services),
         authority=services.profile.authority,
-        local_mode=services.local_mode,
+        trial=turn.actor.trial,
         no_role_hint=services.admin_contact,
         groups_unchecked=turn.actor.groups_unchecked,
     )
@@ -32,6 +32,8 @@ def welcome_reply(turn: Turn, services: Services) -> Reply:
         services.capabilities_for(turn),
         name=turn.actor.name,
         in_channel=turn.where.kind is not ConversationKind.PERSONAL,
+        group_chat=turn.where.kind is ConversationKind.GROUP_CHAT,
+        trial=turn.actor.trial,
         authority=services.profile.authority,
         role_titles=_role_titles(turn, services),
     )

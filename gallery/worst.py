@@ -299,7 +299,7 @@ SETTLED = replace(
 # The largest input each renderer can be given in practice; a new renderer must be added here.
 WORST_CASES: dict[str, Callable[[], dict[str, Any]]] = {
     "render_help": lambda: render_help(
-        MANY_CAPABILITIES, role_titles=ALL_ROLES, authority=LONG[:80], local_mode=True, no_role_hint=LONG[:200]
+        MANY_CAPABILITIES, role_titles=ALL_ROLES, authority=LONG[:80], no_role_hint=LONG[:200]
     ),
     "render_welcome": lambda: render_welcome(
         MANY_CAPABILITIES, name=LONG[:100], in_channel=False, authority=LONG[:80], role_titles=ALL_ROLES

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from bot.app import create_app
 from bot.profile_files import load_profile
 from bot.settings import REPO_ROOT, Settings
-from tests.conftest import NOBODY, BotUnderTest
+from tests.conftest import NOBODY, SOCIAL_WORKER, BotUnderTest
 from tests.harness.driver import Chat
 
 
@@ -18,11 +19,30 @@ async def test_local_mode_needs_no_token_and_gives_every_role(start_bot: Any) ->
     exchange = await bot.driver.say(NOBODY, Chat.personal(NOBODY), "help")
     assert exchange.status == 201
     text = exchange.card_text()
-    assert "Local mode" in text
-    for title in ("Social worker", "Early Help Coordinator", "Administrator", "Head of service"):
-        assert title in text
+    assert "Your roles: every role, for trying things out (local mode)." in text
+    assert "Administrator" not in text, "every role is said briefly, not listed"
     # No credentials: the reply is sent without a bearer token.
     assert exchange.sent[0].authorization == ""
+
+
+async def test_in_local_mode_a_configured_person_holds_only_their_roles(start_bot: Any) -> None:
+    """As in the Playground: STEPBOT_ROLES gives each person their role, so access is what it is in Teams."""
+    bot: BotUnderTest = await start_bot(app_id="", app_password="", local_mode=True, allowed_tenants=[])
+    exchange = await bot.driver.say(SOCIAL_WORKER, Chat.personal(SOCIAL_WORKER), "help")
+    text = exchange.card_text()
+    assert "Your roles: Social worker" in text and "every role" not in text
+    refused = await bot.driver.say(SOCIAL_WORKER, Chat.personal(SOCIAL_WORKER), "agenda")
+    assert "You can't do that yet" in refused.card_text()
+
+
+async def test_the_group_chat_welcome_says_group_chat(start_bot: Any) -> None:
+    bot: BotUnderTest = await start_bot()
+    group = Chat.group("case-discussion")
+    exchange = await bot.driver.install(SOCIAL_WORKER, group)
+    await bot.deliver()
+    sent = [c for c in bot.connector.calls if c.conversation_id == group.id]
+    text = json.dumps([c.cards for c in sent] + [exchange.cards])
+    assert "deadline nudges in this group chat" in text and "in this channel" not in text
 
 
 def _settings(**values: Any) -> Settings:

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# make playground [AS=<role>]: the bot in local mode with the Playground's people in their roles, and the
+# Microsoft 365 Agents Playground (pinned in playground/package.json, installed under playground/), both on
+# 127.0.0.1. Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BIN="${BIN:-.venv/bin}"
+AS="${AS:-social_worker}"
+PORT="${PLAYGROUND_PORT:-56150}"
+out=build/playground
+
+"$BIN/python" playground/people.py --as "$AS" --config "$out/config.yml" --env "$out/env"
+# shellcheck disable=SC1091
+source "$out/env"
+export DATABASE_URL="${PLAYGROUND_DATABASE_URL:-sqlite+aiosqlite:///./data/playground.db}"
+mkdir -p data
+"$BIN/stepbot" migrate
+"$BIN/stepbot" serve &
+bot=$!
+trap 'kill "$bot" 2>/dev/null || true' EXIT INT TERM
+for _ in $(seq 1 60); do
+  curl -fsS http://127.0.0.1:3978/healthz >/dev/null 2>&1 && break
+  kill -0 "$bot" 2>/dev/null || { echo "the bot stopped: see the lines above" >&2; exit 1; }
+  sleep 0.5
+done
+
+echo "Open http://127.0.0.1:${PORT} (the Playground prints the port it took if ${PORT} was busy)."
+# The Playground writes its log to ./devTools/ in its working directory: keep that under build/.
+cd "$out"
+TEAMSAPPTESTER_BROWSER=none M365_AGENTS_PLAYGROUND_CONFIG_PATH="$PWD/config.yml" \
+  node -r ../../playground/loopback.cjs ../../playground/node_modules/@microsoft/m365agentsplayground/cli.js \
+  -e http://127.0.0.1:3978/api/messages -c msteams --disable-telemetry -p "$PORT"
