@@ -125,7 +125,7 @@ def render_clinic_picker(
                 }
             )
         else:
-            items.append(text("This clinic is full.", color="Attention"))
+            items.append(text("This clinic is full.", weight="Bolder"))
             items.append(
                 {
                     "type": "ActionSet",
@@ -173,7 +173,7 @@ def render_booking_form(
         title = "Waiting list for the earliest clinic with room"
     body: list[Json] = [heading("Step-down clinic: about the case"), text(title, weight="Bolder")]
     if problems:
-        body.append(container([text(p, color="Attention") for p in problems], style="attention"))
+        body.append(container([text(p) for p in problems], style="attention"))
     body += [
         text("Never enter the child's name: the case reference is enough.", subtle=True),
         {
@@ -279,7 +279,7 @@ def render_booking_review(
     actions: list[Json] = []
     ids = {"draft_id": draft_id, "version": version}
     if late_warning:
-        body.append(container([text(late_warning, weight="Bolder", color="Warning")], style="warning"))
+        body.append(container([text(late_warning, weight="Bolder")], style="warning"))
         actions.append(execute("Join the waiting list for an earlier slot", "booking.waitlist_join", ids))
         actions.append(execute("Tell my team manager", "booking.tell_manager", ids))
     if slot is not None:

@@ -81,7 +81,7 @@ def render_refusal(reason: str, *, next_clinic: date | None) -> Json:
     """Why this booking can't be made (nothing was written), and where to go instead."""
     body: list[Json] = [
         container(
-            [text("That slot can't be booked", weight="Bolder", color="Attention"), text(reason)], style="attention"
+            [text("That slot can't be booked", weight="Bolder"), text(reason)], style="attention"
         ),
         text("Nothing was saved.", subtle=True),
     ]
@@ -124,7 +124,7 @@ def render_offer_expired(booking: Booking, calendar: WorkingCalendar) -> Json:
         [
             container(
                 [
-                    text("This offer has run out", weight="Bolder", color="Attention"),
+                    text("This offer has run out", weight="Bolder"),
                     text(f"The slot was held for you{until}. It now goes to the next person waiting."),
                 ],
                 style="attention",

@@ -60,7 +60,7 @@ def render_agenda(
     """The clinic's slots with case reference, worker and direction; the reason only on demand."""
     body: list[Json] = [heading(f"Step-down clinic agenda: {format_date(clinic_day)}")]
     if cancelled:
-        body.append(text("This clinic was cancelled.", color="Attention", weight="Bolder"))
+        body.append(container([text("This clinic was cancelled.", weight="Bolder")], style="attention"))
     if not bookings:
         body.append(text("No bookings yet."))
     for booking in bookings[:24]:
@@ -123,7 +123,7 @@ def render_clinic_change_form(
     """For a coordinator: cancel one clinic date with a reason, or add an extra clinic."""
     body: list[Json] = [heading("Change the clinic calendar")]
     if problems:
-        body.append(container([text(p, color="Attention") for p in problems], style="attention"))
+        body.append(container([text(p) for p in problems], style="attention"))
     if next_dates:
         body.append(text("Next clinics: " + "; ".join(format_date(d) for d in next_dates), subtle=True))
     body += [
@@ -185,7 +185,7 @@ def render_assessment_step_down(*, drawn_at: datetime | None = None, problems: l
         ),
     ]
     if problems:
-        body.append(container([text(p, color="Attention") for p in problems], style="attention"))
+        body.append(container([text(p) for p in problems], style="attention"))
     body += [
         {
             "type": "Input.Text",

@@ -44,7 +44,7 @@ def render_help(
     """
     body: list[Json] = [heading("What I can do for you")]
     if groups_unchecked:
-        body.append(text(GROUP_ROLES_UNCHECKED, weight="Bolder", color="Warning"))
+        body.append(container([text(GROUP_ROLES_UNCHECKED, weight="Bolder")], style="warning"))
     if trial:
         body.append(text("Your roles: every role, for trying things out (local mode).", weight="Bolder"))
     elif role_titles:
@@ -101,7 +101,7 @@ def render_welcome(
 def render_error(title: str, reason: str, *, hints: list[str] | None = None) -> Json:
     """A clear answer to bad input: what was wrong and what to do; nothing was written."""
     body: list[Json] = [
-        container([text(title, weight="Bolder", color="Attention"), text(reason)], style="attention"),
+        container([text(title, weight="Bolder"), text(reason)], style="attention"),
         text("Nothing was saved.", subtle=True),
     ]
     if hints:
@@ -122,7 +122,7 @@ def render_apology(correlation_id: str) -> Json:
     """Something unexpected went wrong; the id lets an administrator find it in the logs."""
     return card(
         [
-            text("Sorry, something went wrong on our side.", weight="Bolder", color="Attention"),
+            container([text("Sorry, something went wrong on our side.", weight="Bolder")], style="attention"),
             text("Nothing was half-saved. Please try again in a minute."),
             text(f"If it happens again, give your administrator this reference: {correlation_id}", subtle=True),
         ]

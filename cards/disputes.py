@@ -36,7 +36,7 @@ def render_dispute_form(transfer: Transfer, profile: PolicyProfile, note: str = 
     by = f" by {last.by_name}" if last and last.by_name else ""
     body: list[Json] = [heading(f"Dispute the decision: {case_label(transfer, profile)}")]
     if note:
-        body.append(container([text(note, weight="Bolder", color="Attention")], style="attention"))
+        body.append(container([text(note, weight="Bolder")], style="attention"))
     body.append(text(f"Decision: **{decision}**{by}."))
     body.append(
         text("Your dispute goes to the managers' channel, and a manager settles it there. Both sides are told.")
@@ -78,7 +78,7 @@ def render_dispute_card(
         rows.append(("To settle", due))
     body: list[Json] = [heading(f"Dispute: {case_label(transfer, profile)}")]
     if note:
-        body.append(container([text(note, weight="Bolder", color="Attention")], style="attention"))
+        body.append(container([text(note, weight="Bolder")], style="attention"))
     body += [facts(rows), text("What is disputed", weight="Bolder"), text(dispute.about)]
     actions: list[Json] = [button("Open the request", "transfer.refresh", {"record_id": transfer.id})]
     if dispute.open:

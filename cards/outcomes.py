@@ -305,7 +305,7 @@ def render_outcome_form(
     verb = "Correct" if correcting else "Record"
     body: list[Json] = [heading(f"{verb} the outcome: {case_label(transfer, profile)}")]
     if note:
-        body.append(container([text(note, weight="Bolder", color="Attention")], style="attention"))
+        body.append(container([text(note, weight="Bolder")], style="attention"))
     kind = previous.outcome.meeting_kind if previous else meeting_kind_for(transfer, profile)
     decided = f"The {meeting_title(kind, profile)} decided: **{DECISION_TITLES[decision]}**."
     body.append(text(f"{decided} {_DECISION_HINTS[decision]}"))
@@ -350,7 +350,7 @@ def outcome_elements(
     items: list[Json] = [facts(rows)]
     warning = window_warning(outcome, transfer, profile, calendar)
     if warning:
-        items.append(text(warning, color="Attention", weight="Bolder"))
+        items.append(container([text(warning, weight="Bolder")], style="attention"))
     if outcome.missing:
         items.append(text(f"Missing: {outcome.missing}"))
     for key, value in outcome.extras.items():

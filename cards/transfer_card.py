@@ -284,7 +284,7 @@ def render_transfer_notice(transfer: Transfer, profile: PolicyProfile, headline:
 
 def render_transfer_refused(transfer: Transfer | None, reason: str) -> Json:
     body: list[Json] = [
-        container([text("That can't be done", weight="Bolder", color="Attention"), text(reason)], style="attention"),
+        container([text("That can't be done", weight="Bolder"), text(reason)], style="attention"),
         text("Nothing was saved.", subtle=True),
     ]
     return card(body)

@@ -78,7 +78,7 @@ def urgent_warning_block(*, day_phone: str, out_of_hours_phone: str, front_door:
         f"Out of hours: {out_of_hours_phone or 'see your local contacts'}.",
     ]
     return container(
-        [text("Urgent safeguarding concern?", weight="Bolder", color="Attention"), *[text(x) for x in lines]],
+        [text("Urgent safeguarding concern?", weight="Bolder"), *[text(x) for x in lines]],
         style="attention",
     )
 
@@ -130,7 +130,7 @@ def render_transfer_form(
     if urgent is not None:
         body.append(urgent)
     if problems:
-        body.append(container([text(p, color="Attention") for p in problems[:12]], style="attention"))
+        body.append(container([text(p) for p in problems[:12]], style="attention"))
     body.append(text("Never enter the child's name: the case reference is enough.", subtle=True))
     body.append(
         _text("case_reference", "Case reference", given.get("case_reference", ""), max_length=32, required=True)
@@ -292,7 +292,7 @@ def render_transfer_review(
     if missing:
         body.append(
             container(
-                [text("Not yet ticked: " + "; ".join(missing), color="Warning")],
+                [text("Not yet ticked: " + "; ".join(missing))],
                 style="warning",
             )
         )

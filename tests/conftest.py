@@ -6,7 +6,7 @@ import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -243,6 +243,7 @@ async def start_bot(
     """Starts a bot with the test settings (overrides by keyword); stops every bot it started."""
     servers: list[TestServer] = []
     sessions: list[aiohttp.ClientSession] = []
+    drivers: list[TeamsDriver] = []
     connector.reset()
     entra.reset()
 
@@ -258,6 +259,7 @@ async def start_bot(
         sessions.append(http)
         url = str(server.make_url("")).rstrip("/")
         driver = TeamsDriver(url, connector, minter if settings.has_credentials else None, http)
+        drivers.append(driver)
         return BotUnderTest(url, app[RUNTIME], driver, clock, connector)
 
     yield start
@@ -266,6 +268,8 @@ async def start_bot(
     for server in servers:
         await server.close()
     SUITE_RECORD.posts.extend(connector.since(0))
+    for driver in drivers:
+        SUITE_RECORD.answers.extend(driver.answers)
 
 
 @pytest.fixture
@@ -282,10 +286,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @dataclass
 class SuiteRecord:
-    """Everything the bot sent to the connector and every log line, across the whole run (for the privacy scan)."""
+    """Everything the bot sent to the connector, every card it answered a click with, and every log line, across
+    the whole run (for the scans of what people read)."""
 
     posts: list[Any]
     logs: list[str]
+    answers: list[dict[str, Any]] = field(default_factory=list)
 
 
 SUITE_RECORD = SuiteRecord(posts=[], logs=[])

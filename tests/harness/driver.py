@@ -89,6 +89,8 @@ class TeamsDriver:
         self.minter = minter
         self.http = http
         self.tenant_id = tenant_id
+        # Every card an Action.Execute answered with, for the suite's scans of what people read.
+        self.answers: list[dict[str, Any]] = []
 
     def activity(self, person: Person, chat: Chat, type_: str, **extra: Any) -> dict[str, Any]:
         channel_data: dict[str, Any] = {"tenant": {"id": self.tenant_id}}
@@ -132,7 +134,10 @@ class TeamsDriver:
                 parsed: Any = json.loads(text) if text else None
             except ValueError:
                 parsed = text
-            return Exchange(resp.status, parsed, self.connector.since(mark))
+            exchange = Exchange(resp.status, parsed, self.connector.since(mark))
+            if exchange.invoke_card:
+                self.answers.append(exchange.invoke_card)
+            return exchange
 
     async def say(self, person: Person, chat: Chat, text: str) -> Exchange:
         extra: dict[str, Any] = {"text": text, "textFormat": "plain"}
