@@ -14,6 +14,7 @@ from pydantic_settings import SettingsError
 
 from bot.profile_files import ProfileError, load_profile
 from bot.settings import Settings
+from domain.directions import Direction
 
 SECRET_FIELDS = {"app_password"}
 # A Teams join link lets whoever holds it into the meeting: only its host is shown.
@@ -79,6 +80,19 @@ def check_config(settings: Settings) -> int:
     try:
         profile = load_profile(settings.profiles_dir, settings.profile)
         print(f"\nprofile: {profile.key} ({profile.authority}) is valid")
+        unset = [
+            env
+            for env, value in (
+                ("STEPBOT_FRONT_DOOR_PHONE", settings.front_door_phone),
+                ("STEPBOT_FRONT_DOOR_OUT_OF_HOURS_PHONE", settings.front_door_out_of_hours_phone),
+            )
+            if not value
+        ]
+        if unset and profile.transfers.to_services.get(Direction.STEP_UP):
+            print(
+                f"warning: {' and '.join(unset)} not set: the step-up form's urgent-concern warning cannot give "
+                f"the {profile.labels.front_door}'s numbers, and tells people to ask their manager"
+            )
     except ProfileError as exc:
         print(f"\nprofile problem: {exc}")
         status = 1

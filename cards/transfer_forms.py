@@ -71,14 +71,24 @@ def render_direction_picker(directions: list[Direction]) -> Json:
 
 
 def urgent_warning_block(*, day_phone: str, out_of_hours_phone: str, front_door: str) -> Json:
-    """Before anything else on a step up: a child at immediate risk means phoning now, not a form."""
-    lines = [
-        f"If a child is at immediate risk, phone the {front_door} now: don't use this form.",
-        f"Day: {day_phone or 'see your local contacts'}. "
-        f"Out of hours: {out_of_hours_phone or 'see your local contacts'}.",
-    ]
+    """Before anything else on a step up: a child at immediate risk means phoning now, not a form.
+
+    The numbers come from configuration; where they are not set the card never pretends a placeholder is a
+    number: it says so and who to ask. The "I phoned" button sits here, with the warning.
+    """
+    lines = [f"If a child is at immediate risk, phone the {front_door} now: don't use this form."]
+    if day_phone or out_of_hours_phone:
+        day = day_phone or "ask your manager for the number"
+        night = out_of_hours_phone or "ask your manager for the number"
+        lines.append(f"Day: {day}. Out of hours: {night}.")
+    if not (day_phone and out_of_hours_phone):
+        lines.append(
+            f"The {front_door}'s phone numbers are not all set in this bot: ask your manager for them now, "
+            "and tell your administrator they are missing."
+        )
+    called = {"type": "ActionSet", "actions": [execute("I phoned about an urgent concern", "transfer.urgent_called")]}
     return container(
-        [text("Urgent safeguarding concern?", weight="Bolder"), *[text(x) for x in lines]],
+        [text("Urgent safeguarding concern?", weight="Bolder"), *[text(x) for x in lines], called],
         style="attention",
     )
 
@@ -253,8 +263,6 @@ def render_transfer_form(
             )
     data = {"direction": direction.value, "booking_id": booking_id}
     actions = [execute("Review", "transfer.review", data, style="positive")]
-    if urgent is not None:
-        actions.append(execute("I phoned about an urgent concern", "transfer.urgent_called"))
     return card(body, actions)
 
 

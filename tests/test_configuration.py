@@ -72,6 +72,21 @@ def test_check_config_masks_secrets_and_says_what_is_missing(
     assert status == 0
 
 
+def test_check_config_warns_when_the_front_doors_numbers_are_not_set(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("STEPBOT_LOCAL_MODE", "true")
+    monkeypatch.setenv("STEPBOT_FRONT_DOOR_PHONE", "01642 000000")
+    monkeypatch.delenv("STEPBOT_FRONT_DOOR_OUT_OF_HOURS_PHONE", raising=False)
+    main(["check-config"])
+    out = capsys.readouterr().out
+    assert "warning: STEPBOT_FRONT_DOOR_OUT_OF_HOURS_PHONE not set" in out
+    assert "STEPBOT_FRONT_DOOR_PHONE and" not in out
+    monkeypatch.setenv("STEPBOT_FRONT_DOOR_OUT_OF_HOURS_PHONE", "01642 999999")
+    main(["check-config"])
+    assert "urgent-concern warning" not in capsys.readouterr().out
+
+
 def test_check_config_fails_when_the_service_would_not_start(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

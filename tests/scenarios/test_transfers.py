@@ -252,6 +252,18 @@ async def test_a_step_up_warns_about_urgent_concerns_first_and_goes_to_the_front
     assert "Declined" in shown_text(done)
 
 
+async def test_with_the_front_doors_numbers_unset_the_step_up_form_says_who_to_ask(start_bot: Any) -> None:
+    bot: BotUnderTest = await start_bot(front_door_phone="", front_door_out_of_hours_phone="")
+    form = await start_request(bot, EARLY_HELP_WORKER)
+    [warning] = [c for c in form["body"] if c.get("style") == "attention"]
+    assert form["body"].index(warning) == 1, "the warning comes first, under the heading"
+    said = shown_text(warning)
+    assert "local contacts" not in said and "Day:" not in said
+    assert "phone numbers are not all set in this bot: ask your manager for them now" in said
+    assert buttons(warning, "transfer.urgent_called"), "the button sits with the warning"
+    assert not [a for a in form.get("actions", []) if a.get("verb") == "transfer.urgent_called"]
+
+
 async def test_a_coordinator_cannot_make_the_front_doors_decisions(bot: BotUnderTest) -> None:
     await _set_up_channels(bot)
     form = await start_request(bot, EARLY_HELP_WORKER)
