@@ -102,7 +102,7 @@ def render_reason(booking: Booking, calendar: WorkingCalendar) -> Json:
             facts(
                 [
                     ("When", calendar.format_when(booking.starts_at)),
-                    ("Social worker", booking.worker_name or "—"),
+                    ("Social worker", booking.worker_name or "Not recorded"),
                     ("Team", booking.team),
                     ("Decided with their manager", format_date(booking.decision_date)),
                 ]

@@ -182,7 +182,7 @@ def render_transfer_card(
         ("Case reference", case_label(transfer, profile)),
         ("Direction", DIRECTION_TITLES[transfer.direction]),
         ("Services", f"{transfer.from_team} → {transfer.to_service}"),
-        ("Requested by", transfer.requester_name or "—"),
+        ("Requested by", transfer.requester_name or "Not recorded"),
         ("Status", STATE_TITLES[transfer.state]),
         *_clock_rows(transfer, deadlines, now or transfer.updated_at or datetime.now(UTC), calendar),
     ]

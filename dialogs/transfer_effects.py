@@ -23,7 +23,7 @@ from domain.transfer_access import available_events, on_meeting
 from domain.transfer_decide import Decided, Notice
 from domain.transfer_events import Party, deciding_roles
 from domain.transfer_facts import When
-from domain.transfer_machine import STATE_TITLES, Event
+from domain.transfer_machine import Event
 from domain.transfer_record import Transfer
 from storage.uow import UnitOfWork
 
@@ -219,7 +219,7 @@ async def send_notices(
                 object_id=person,
                 card=render_transfer_notice(after, services.profile, notice.headline, list(notice.lines)),
                 now=now,
-                summary=f"{after.case_reference}: {STATE_TITLES[after.state]}",
+                summary=notice.headline,
             )
 
 

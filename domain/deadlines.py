@@ -84,7 +84,7 @@ class Deadline:
 
 
 def standing_line(deadline: Deadline, now: datetime, calendar: WorkingCalendar) -> str:
-    """"Due by Thursday 9 April 2026, 5pm" / "Overdue since ..." / "Met on ..." for a card."""
+    """ "Due by Thursday 9 April 2026, 5pm" / "Overdue since ..." / "Met on ..." for a card."""
     standing = deadline.standing(now)
     if standing in (Standing.DUE, Standing.OVERDUE, Standing.NOT_YET):
         return f"{STANDING_WORDS[standing]} {calendar.format_when(deadline.due_at)}"

@@ -29,7 +29,7 @@ from domain.transfer_access import (
 )
 from domain.transfer_events import EVENTS, EventRule, Form, Party, Relation
 from domain.transfer_facts import MAY_BE_AHEAD, When, dated, event_facts, recordable_facts
-from domain.transfer_machine import EVENT_TITLES, Event, IllegalTransition, Move, State, apply
+from domain.transfer_machine import EVENT_DONE, Event, IllegalTransition, Move, State, apply
 from domain.transfer_record import (
     NAME_MAX,
     Allocation,
@@ -466,7 +466,7 @@ def _notices(after: Transfer, rule: EventRule, actor: Person, profile: PolicyPro
             lines.append(_sentence(f"Allocated to {allocation.worker_name}"))
         if rule.form is Form.INFORMATION_ASKED:
             lines.append("Open the request to see what is asked, then resubmit it.")
-        headline = f"{EVENT_TITLES[event]}: {reference}"
+        headline = f"{EVENT_DONE[event]}: {reference}"
         found.append(Notice(Party.REQUESTER, after.requester_object_id, headline, tuple(lines)))
     worker = allocation.worker_object_id if allocation else ""
     if Party.ALLOCATED_WORKER in rule.tells and worker:
@@ -475,10 +475,10 @@ def _notices(after: Transfer, rule: EventRule, actor: Person, profile: PolicyPro
             lines = [_sentence(f"Requested by {after.requester_name or 'a colleague'}")]
             if allocation is not None and allocation.joint_visit_on is not None:
                 lines.append(f"Joint visit planned for {format_date(allocation.joint_visit_on)}.")
-            found.append(Notice(Party.ALLOCATED_WORKER, worker, "A case is allocated to you", tuple(lines)))
+            found.append(Notice(Party.ALLOCATED_WORKER, worker, f"Allocated to you: {reference}", tuple(lines)))
         elif worker != actor.object_id:
-            lines = [_sentence(f"{EVENT_TITLES[event]} by {actor.name or 'a colleague'}")]
-            found.append(Notice(Party.ALLOCATED_WORKER, worker, f"{EVENT_TITLES[event]}: {reference}", tuple(lines)))
+            lines = [_sentence(f"By {actor.name or 'a colleague'}")]
+            found.append(Notice(Party.ALLOCATED_WORKER, worker, f"{EVENT_DONE[event]}: {reference}", tuple(lines)))
     return tuple(found)
 
 
@@ -491,5 +491,5 @@ def _outcome_notices(after: Transfer, rule: EventRule, actor: Person, profile: P
     allocation = after.decision.allocation
     worker = allocation.worker_object_id if allocation and rule.allocates else ""
     if worker and worker != after.requester_object_id:
-        found.append(Notice(Party.ALLOCATED_WORKER, worker, "A case is allocated to you", lines))
+        found.append(Notice(Party.ALLOCATED_WORKER, worker, f"Allocated to you: {after.case_reference}", lines))
     return tuple(found)

@@ -107,6 +107,35 @@ EVENT_TITLES: dict[Event, str] = {
     Event.REFER_EXTERNALLY: "Referred externally",
     Event.NAME_WORKER: "Name the worker",
 }
+# What happened, for a notice's title ("Accepted: DEMO-0004"): EVENT_TITLES are the buttons' words.
+EVENT_DONE: dict[Event, str] = {
+    Event.SUBMIT: "Sent",
+    Event.SCHEDULE: "Scheduled",
+    Event.MARK_GAPS: "Readiness gaps marked",
+    Event.RESOLVE_GAPS: "Gaps resolved",
+    Event.ACCEPT: "Accepted",
+    Event.DECLINE: "Declined",
+    Event.ASK_FOR_INFORMATION: "Information asked for",
+    Event.RESUBMIT: "Resubmitted",
+    Event.START_CO_WORKING: "Co-working started",
+    Event.RECORD_JOINT_VISIT: "Joint visit done",
+    Event.COMPLETE_TRANSFER: "Transfer complete",
+    Event.CLOSE: "Closed",
+    Event.WITHDRAW_CONSENT: "Paused: consent withdrawn",
+    Event.GIVE_CONSENT_AGAIN: "Resumed: consent given again",
+    Event.WITHDRAW: "Withdrawn",
+    Event.OUTCOME_AGREED: "Agreed at the meeting",
+    Event.OUTCOME_NOT_AGREED: "Not agreed at the meeting",
+    Event.OUTCOME_DEFERRED: "Deferred by the meeting",
+    Event.MORE_INFORMATION_NEEDED: "More information needed",
+    Event.THRESHOLD_MET: "Threshold met",
+    Event.ROUTE_TO_EARLY_HELP: "Routed to early help",
+    Event.NO_FURTHER_ACTION: "No further action",
+    Event.RECORD_WHAT_HAPPENED: "Recorded",
+    Event.JOINT_VISIT_NOT_POSSIBLE: "Joint visit not possible",
+    Event.REFER_EXTERNALLY: "Referred externally",
+    Event.NAME_WORKER: "Worker named",
+}
 
 FINAL_STATES: frozenset[State] = frozenset({State.DECLINED, State.CLOSED, State.WITHDRAWN, State.REFERRED_EXTERNALLY})
 # A draft is neither: it has not been sent, so nobody else sees it (discarding it is the drafts' business).

@@ -108,7 +108,7 @@ def test_accepting_records_the_team_the_worker_and_the_joint_visit_and_tells_bot
     assert outcome.changed == ("allocation",)
     [to_requester, to_worker] = outcome.notices
     assert (to_requester.party, to_requester.object_id) == (Party.REQUESTER, "requester")
-    assert to_requester.headline == "Accept: DEMO-0001" and "Allocated to E.C." in to_requester.lines
+    assert to_requester.headline == "Accepted: DEMO-0001" and "Allocated to E.C." in to_requester.lines
     assert (to_worker.party, to_worker.object_id) == (Party.ALLOCATED_WORKER, "coordinator")
     assert "Joint visit planned for Thursday 9 April 2026." in to_worker.lines
 

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.transfer_machine import (
+    EVENT_DONE,
     EVENT_TITLES,
     FINAL_STATES,
     OPEN_STATES,
@@ -118,6 +119,7 @@ def test_declined_withdrawn_closed_and_referred_externally_are_final_and_transfe
 def test_every_state_and_event_has_words_for_a_card() -> None:
     assert set(STATE_TITLES) == set(State)
     assert set(EVENT_TITLES) == set(Event)
+    assert set(EVENT_DONE) == set(Event), "every event has the words a notice's title uses for it"
     assert STATE_TITLES[State.GAPS_OPEN] == "Readiness gaps open"
     assert STATE_TITLES[State.ACCEPTED] == "Accepted and allocated"
     assert all(title.strip() for title in [*STATE_TITLES.values(), *EVENT_TITLES.values()])

@@ -115,7 +115,7 @@ async def test_a_practitioner_to_be_named_is_chased_then_named_from_the_card(sta
     row = await transfer_row(bot, transfer_id)
     assert row.state == "accepted" and row.decision["allocation"]["worker_name"] == "E.W."
     calls = await bot.deliver()
-    assert [c for c in to_chat(calls, SW_CHAT) if "Name the worker: DEMO-0101" in shown_text(c)]
+    assert [c for c in to_chat(calls, SW_CHAT) if "Worker named: DEMO-0101" in shown_text(c)]
     # Named, the button is gone: nobody names a named practitioner again this way.
     again = await view(bot, COORDINATOR, transfer_id)
     assert "Name the worker" not in {b["title"] for b in buttons(again)}

@@ -96,7 +96,7 @@ async def test_returned_for_information_then_resubmitted(bot: BotUnderTest) -> N
     await press(bot, COORDINATOR, button(ask, "transfer.decide"), note="Please add the last CiN minutes.")
     calls = await bot.deliver()
     told = [c for c in calls if c.conversation_id == Chat.personal(SOCIAL_WORKER).id]
-    assert told and "Ask for information" in json.dumps(told[0].cards)
+    assert told and "Information asked for: " in json.dumps(told[0].cards)
     mine = await _view(bot, SOCIAL_WORKER, row.id)
     assert "Returned for information" in shown_text(mine) or "Returned" in shown_text(mine)
     details = await press(bot, SOCIAL_WORKER, button(mine, "transfer.details"))

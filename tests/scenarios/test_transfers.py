@@ -157,7 +157,7 @@ async def test_a_coordinator_accepts_and_allocates_and_everyone_is_told(bot: Bot
     to_requester = [c for c in calls if c.conversation_id == Chat.personal(SOCIAL_WORKER).id]
     assert to_requester and "Accepted and allocated" in json.dumps(to_requester[0].cards)
     to_worker = [c for c in calls if c.conversation_id == Chat.personal(COORDINATOR).id]
-    assert to_worker and "allocated to you" in json.dumps(to_worker[0].cards)
+    assert to_worker and "Allocated to you: " in json.dumps(to_worker[0].cards)
     assert STEP_DOWN["reason"] not in json.dumps([c.activity for c in calls])
     exchange = await bot.driver.say(SOCIAL_WORKER, Chat.personal(SOCIAL_WORKER), "my transfers")
     assert "DEMO-0101" in shown_text(exchange.cards[0]) and "Accepted and allocated" in shown_text(exchange.cards[0])
