@@ -53,7 +53,7 @@ class StartWaitlist(ActionPayload):
 
 
 class CancelBooking(RecordAction):
-    pass
+    confirmed: bool = False  # the second ask's button says so; a bare cancel gets the question first
 
 
 class MoveBooking(RecordAction):

@@ -25,9 +25,36 @@ def _booking_facts(booking: Booking, calendar: WorkingCalendar) -> Json:
     )
 
 
+CANCEL_MEANS = "Cancelling frees your slot, and offers it to the next social worker waiting for this clinic."
+
+
+def cancel_confirmation(booking: Booking) -> Json:
+    """The second ask before a booking is cancelled: what it will do, and the button that does it."""
+    ids = {"record_id": booking.id, "version": booking.version, "confirmed": True}
+    inner = card(
+        [text(f"Cancel the booking for {booking.case_reference}?", weight="Bolder"), text(CANCEL_MEANS)],
+        [execute("Yes, cancel the booking", "booking.cancel", ids, style="destructive")],
+    )
+    inner.pop("msteams", None)
+    return {"type": "Action.ShowCard", "title": "Cancel", "card": inner}
+
+
 def _manage(booking: Booking) -> list[Json]:
     ids = {"record_id": booking.id, "version": booking.version}
-    return [execute("Move", "booking.move", ids), execute("Cancel", "booking.cancel", ids, style="destructive")]
+    return [execute("Move", "booking.move", ids), cancel_confirmation(booking)]
+
+
+def render_cancel_booking(booking: Booking, calendar: WorkingCalendar) -> Json:
+    """Asked once more, for a cancel pressed on a card from before the question was asked."""
+    ids = {"record_id": booking.id, "version": booking.version, "confirmed": True}
+    body = [heading("Cancel this booking?"), _booking_facts(booking, calendar), text(CANCEL_MEANS)]
+    return card(
+        body,
+        [
+            execute("Yes, cancel the booking", "booking.cancel", ids, style="destructive"),
+            execute("Keep it", "booking.mine"),
+        ],
+    )
 
 
 def render_booked(booking: Booking, calendar: WorkingCalendar, *, join_url: str = "", note: str = "") -> Json:
@@ -80,9 +107,7 @@ def render_booking_cancelled(booking: Booking, calendar: WorkingCalendar, *, why
 def render_refusal(reason: str, *, next_clinic: date | None) -> Json:
     """Why this booking can't be made (nothing was written), and where to go instead."""
     body: list[Json] = [
-        container(
-            [text("That slot can't be booked", weight="Bolder"), text(reason)], style="attention"
-        ),
+        container([text("That slot can't be booked", weight="Bolder"), text(reason)], style="attention"),
         text("Nothing was saved.", subtle=True),
     ]
     if next_clinic is not None:

@@ -21,7 +21,13 @@ from cards.booking import (
     render_booking_review,
     render_clinic_picker,
 )
-from cards.booking_notices import render_booked, render_booking_cancelled, render_my_bookings, render_refusal
+from cards.booking_notices import (
+    render_booked,
+    render_booking_cancelled,
+    render_cancel_booking,
+    render_my_bookings,
+    render_refusal,
+)
 from cards.common import render_error
 from cards.elements import Json
 from cards.payloads import ActionPayload
@@ -321,6 +327,8 @@ async def cancel(turn: Turn, services: Services, payload: CancelBooking, uow: Un
             note="This card was out of date: here is your booking now.",
         )
         raise Refused(Reply(cards=[current]))
+    if not payload.confirmed:
+        raise Refused(Reply(cards=[render_cancel_booking(booking, calendar)]))
     clinics = await schedule_of(uow, services)
     ended = await clinic_jobs.end_booking(uow, services, clinics, booking, EndReason.CANCELLED, turn.now, turn=turn)
     if ended is None:

@@ -17,6 +17,7 @@ from cards.booking import ClinicChoice, render_booking_form, render_booking_revi
 from cards.booking_notices import (
     render_booked,
     render_booking_cancelled,
+    render_cancel_booking,
     render_clinic_reminder,
     render_manager_note,
     render_my_bookings,
@@ -317,6 +318,7 @@ TYPICAL: dict[str, Callable[[], Card]] = {
     "render_booked": lambda: render_booked(_booking(1), CAL, join_url=JOIN),
     "render_my_bookings": lambda: render_my_bookings([_booking(0), _booking(3)], [DAY, None], CAL),
     "render_booking_cancelled": lambda: render_booking_cancelled(_booking(1), CAL, why="You cancelled it."),
+    "render_cancel_booking": lambda: render_cancel_booking(_booking(1), CAL),
     "render_refusal": lambda: render_refusal("This slot was taken a moment ago.", next_clinic=DAY),
     "render_waitlist_joined": lambda: render_waitlist_joined(DAY),
     "render_waitlist_offer": lambda: render_waitlist_offer(

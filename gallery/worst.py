@@ -15,6 +15,7 @@ from cards.booking import ClinicChoice, render_booking_form, render_booking_revi
 from cards.booking_notices import (
     render_booked,
     render_booking_cancelled,
+    render_cancel_booking,
     render_clinic_reminder,
     render_manager_note,
     render_my_bookings,
@@ -320,6 +321,7 @@ WORST_CASES: dict[str, Callable[[], dict[str, Any]]] = {
     "render_booked": lambda: render_booked(_booking(0), CAL, join_url=URL, note=LONG),
     "render_my_bookings": lambda: render_my_bookings([_booking(i) for i in range(12)], [DAY, None] * 3, CAL),
     "render_booking_cancelled": lambda: render_booking_cancelled(_booking(0), CAL, why=LONG),
+    "render_cancel_booking": lambda: render_cancel_booking(_booking(0), CAL),
     "render_refusal": lambda: render_refusal(LONG, next_clinic=DAY),
     "render_waitlist_joined": lambda: render_waitlist_joined(DAY),
     "render_waitlist_offer": lambda: render_waitlist_offer(_booking(0, BookingStatus.HELD), CAL, hold_until=LONG[:60]),

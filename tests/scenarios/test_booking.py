@@ -197,6 +197,26 @@ async def test_moving_keeps_the_old_slot_until_the_new_one_is_confirmed(bot: Bot
     assert seats == {0: 0, 1: 0, 2: 0, 3: 1, 4: 0, 5: 0}
 
 
+async def test_cancel_asks_once_more_saying_what_it_will_do(bot: BotUnderTest) -> None:
+    booked = await book(bot, SOCIAL_WORKER, 0)
+    [ask] = [a for a in booked["actions"] if a["title"] == "Cancel"]
+    assert ask["type"] == "Action.ShowCard", "the first click only asks"
+    assert "offers it to the next social worker waiting" in shown_text(ask["card"])
+    assert button(ask["card"], "booking.cancel", "Yes, cancel the booking")["data"]["confirmed"] is True
+    # A cancel without the second ask (a card from before it was asked) gets the question, and writes nothing.
+    bare = {
+        **button(booked, "booking.cancel"),
+        "data": {**button(booked, "booking.cancel")["data"], "confirmed": False},
+    }
+    question = await press(bot, SOCIAL_WORKER, bare)
+    assert "Cancel this booking?" in shown_text(question)
+    assert buttons(question, "booking.mine"), "and a way to keep it"
+    assert [b.status for b in await _bookings(bot)] == ["booked"]
+    assert await _audited(bot, "booking.cancelled") == 0
+    done = await press(bot, SOCIAL_WORKER, button(question, "booking.cancel"))
+    assert "Booking cancelled" in shown_text(done)
+
+
 async def test_a_cancel_sent_twice_cancels_once_and_both_answers_are_the_same(bot: BotUnderTest) -> None:
     booked = await book(bot, SOCIAL_WORKER, 0)
     cancel = button(booked, "booking.cancel")
