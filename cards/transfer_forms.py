@@ -10,6 +10,7 @@ from cards.elements import Json, card, container, execute, facts, heading, text
 from cards.payloads import ID_MAX, VERSION_MAX, ActionPayload, WithToggles
 from domain.directions import DIRECTION_TITLES, Direction
 from domain.profiles import PolicyProfile
+from domain.transfer_record import Transfer
 from domain.transfers import CONSENT_TITLES, REASON_MAX, ROUTE_TITLES, ConsentStatus, TransferDetails
 from domain.working_days import format_date
 
@@ -310,6 +311,37 @@ def render_transfer_review(
         [
             execute("Submit the request", "transfer.submit", ids, style="positive"),
             execute("Change", "transfer.start", {"direction": details.direction.value}),
+        ],
+    )
+
+
+def render_transfer_sent(
+    transfer: Transfer, profile: PolicyProfile, *, sent_to: str, comes_back_here: bool, next_due: str
+) -> Json:
+    """The requester's short confirmation: the request itself lives only in the bot's own message."""
+    body: list[Json] = [
+        heading(f"Sent to {sent_to}: {transfer.case_reference}"),
+        facts([("Direction", DIRECTION_TITLES[transfer.direction]), ("Next deadline", next_due)]),
+    ]
+    if comes_back_here:
+        body.append(
+            container(
+                [
+                    text(
+                        f"Local mode: no channel is set for {sent_to}, so the request comes back to this chat. "
+                        "Act on it here as the receiving side would.",
+                        weight="Bolder",
+                    )
+                ],
+                style="emphasis",
+            )
+        )
+    body.append(text("You'll be told of each decision in this chat.", subtle=True))
+    return card(
+        body,
+        [
+            execute("Open the request", "transfer.refresh", {"record_id": transfer.id}),
+            execute("My transfers", "transfer.mine"),
         ],
     )
 

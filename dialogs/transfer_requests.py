@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from cards.common import render_error
 from cards.payloads import ActionPayload
-from cards.transfer_card import render_transfer_list
+from cards.transfer_card import next_deadline, render_transfer_list
 from cards.transfer_forms import (
     ReviewTransfer,
     StartTransfer,
@@ -18,19 +18,18 @@ from cards.transfer_forms import (
     render_direction_picker,
     render_transfer_form,
     render_transfer_review,
+    render_transfer_sent,
     render_urgent_recorded,
     urgent_warning_block,
 )
 from dialogs import transfer_effects
 from dialogs.audit_trail import audit
-from dialogs.case_access import Case, visible
+from dialogs.case_access import visible
 from dialogs.clinic_rules import calendar_of
 from dialogs.router import Refused, Router
-from dialogs.transfer_effects import viewer_card
 from dialogs.turn import Reply, Services, Turn
 from domain.booking import Booking
 from domain.directions import Direction
-from domain.transfer_access import CaseFacts, relations_of
 from domain.transfer_events import ASKERS
 from domain.transfer_record import Decisions
 from domain.transfer_submission import directions_for as directions_for_roles
@@ -255,9 +254,11 @@ async def submit(turn: Turn, services: Services, payload: SubmitTransfer, uow: U
     earlier = await uow.transfers.for_case(details.case_reference) if details.direction is Direction.STEP_UP else []
     sent = submission(details, earlier, services.profile, turn.now)
     channel_id = services.channels.get(sent.channel_key)
+    comes_back_here = False
     if not channel_id and services.local_mode:
         # Trying the bot alone (Agents Playground): the receiving side's card comes here instead.
         channel_id = turn.where.conversation_id
+        comes_back_here = True
     if not channel_id:
         raise Refused(
             Reply(
@@ -282,10 +283,15 @@ async def submit(turn: Turn, services: Services, payload: SubmitTransfer, uow: U
         now=turn.now,
     )
     started = await transfer_effects.after_submit(uow, services, turn, transfer, channel_id, sent.facts)
-    # The requester's own view: they sent it, so they stand to it as its requester.
-    relations = relations_of(actor, transfer, CaseFacts(), services.profile)
-    case = Case(transfer, CaseFacts(), relations, deadlines=tuple(started))
-    return Reply(cards=[viewer_card(services, case, turn, note="Sent. You'll be told of each decision.")])
+    # A short confirmation: the request itself is the bot's one message in the receiving channel.
+    confirmation = render_transfer_sent(
+        transfer,
+        services.profile,
+        sent_to=_channel_title(sent.channel_key, services),
+        comes_back_here=comes_back_here,
+        next_due=next_deadline(started, turn.now, calendar),
+    )
+    return Reply(cards=[confirmation])
 
 
 # -- urgent concerns, and the requester's list ----------------------------------------------------------------------

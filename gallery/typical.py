@@ -73,6 +73,7 @@ from cards.transfer_forms import (
     render_direction_picker,
     render_transfer_form,
     render_transfer_review,
+    render_transfer_sent,
     render_urgent_recorded,
     urgent_warning_block,
 )
@@ -353,6 +354,16 @@ TYPICAL: dict[str, Callable[[], Card]] = {
     ),
     "render_transfer_review": lambda: render_transfer_review(
         REQUEST, REDCAR, draft_id=1, version=2, wording="", missing=[], channel_title="Early Help Coordinators"
+    ),
+    "render_transfer_sent": lambda: render_transfer_sent(
+        SUBMITTED,
+        REDCAR,
+        sent_to="the coordinators' channel",
+        comes_back_here=False,
+        next_due="Due by Thursday 24 December 2026, 5pm",
+    ),
+    "render_transfer_sent[local mode]": lambda: render_transfer_sent(
+        SUBMITTED, REDCAR, sent_to="the coordinators' channel", comes_back_here=True, next_due="No deadline yet"
     ),
     "render_urgent_recorded": lambda: render_urgent_recorded("MACH"),
     "render_transfer_card": lambda: render_transfer_card(

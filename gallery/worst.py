@@ -71,6 +71,7 @@ from cards.transfer_forms import (
     render_direction_picker,
     render_transfer_form,
     render_transfer_review,
+    render_transfer_sent,
     render_urgent_recorded,
     urgent_warning_block,
 )
@@ -357,6 +358,9 @@ WORST_CASES: dict[str, Callable[[], dict[str, Any]]] = {
         wording="W" * 300,
         missing=[i.label for i in ROCHDALE.transfers.checklist(Direction.STEP_DOWN_EARLY_HELP)],
         channel_title=LONG[:80],
+    ),
+    "render_transfer_sent": lambda: render_transfer_sent(
+        TRANSFER, ROCHDALE, sent_to=LONG[:80], comes_back_here=True, next_due=LONG[:80]
     ),
     "render_urgent_recorded": lambda: render_urgent_recorded("W" * 40),
     "render_transfer_card": lambda: render_transfer_card(

@@ -94,10 +94,13 @@ async def test_in_local_mode_a_request_with_no_channel_set_comes_back_to_the_sam
     values = {**STEP_DOWN, "from_team": first_choice(form, "from_team"), "to_service": first_choice(form, "to_service")}
     assert "case_reference" in inputs(form)
     reviewed = await press(bot, NOBODY, button(form, "transfer.review"), **values)
-    await press(bot, NOBODY, button(reviewed, "transfer.submit"))
+    sent = await press(bot, NOBODY, button(reviewed, "transfer.submit"))
+    assert "the request comes back to this chat" in json.dumps(sent), "the confirmation says where it went"
     calls = await bot.deliver()
     posted = [c for c in calls if c.op == "send" and c.conversation_id == Chat.personal(NOBODY).id]
-    assert posted and "DEMO-0101" in str(posted[0].cards)
+    requests = [c for c in posted if "Transfer request: DEMO-0101" in json.dumps(c.cards)]
+    assert len(requests) == 1, "the request appears once in the chat: the bot's own message"
+    assert "Transfer request" not in json.dumps(sent), "the answer to the click is not a second copy"
     # Trying the bot alone: the one person, holding every role, may also decide their own request.
     from tests.harness.cardwalk import buttons
 

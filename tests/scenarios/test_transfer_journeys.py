@@ -64,7 +64,7 @@ async def _step_down(bot: BotUnderTest, **overrides: Any) -> TransferRow:
     if "level_of_need" in inputs(form):
         values["level_of_need"] = first_choice(form, "level_of_need")
     sent = await submit_request(bot, SOCIAL_WORKER, form, **values)
-    assert "Sent." in shown_text(sent), shown_text(sent)
+    assert "Sent to " in shown_text(sent), shown_text(sent)
     await bot.deliver()
     return (await _rows(bot))[-1]
 

@@ -69,7 +69,9 @@ async def test_a_step_down_goes_to_the_coordinators_channel_without_the_familys_
 ) -> None:
     transfer, posted = await _submitted_step_down(bot)
     sent = posted.pop("_sent")
-    assert "Sent. You'll be told of each decision." in shown_text(sent)
+    assert "Sent to the coordinators' channel: DEMO-0101" in shown_text(sent)
+    assert "You'll be told of each decision in this chat." in shown_text(sent)
+    assert "Local mode" not in shown_text(sent) and not buttons(sent, "transfer.form"), "a confirmation, not the card"
     assert (transfer.state, transfer.direction, transfer.receiving_channel) == (
         "submitted",
         "step_down_early_help",
