@@ -152,8 +152,9 @@ def render_booking_form(
     values: dict[str, str] | None = None,
     problems: list[str] | None = None,
     reference_example: str = "DEMO-0001",
+    today: date | None = None,
 ) -> Json:
-    """The details the clinic needs; the booking is made only after the review."""
+    """The details the clinic needs; the booking is made only after the review. `today` caps the decision date."""
     given = values or {}
     if prefill is not None:
         given = {
@@ -210,8 +211,9 @@ def render_booking_form(
             "id": "decision_date",
             "label": "Date you and your team manager decided to step down (the 28 days start here)",
             "isRequired": True,
-            "errorMessage": "Enter the date of the decision",
+            "errorMessage": "Enter the date of the decision: today or earlier",
             "value": given.get("decision_date", ""),
+            **({"max": today.isoformat()} if today else {}),
         },
         {
             "type": "Input.Text",

@@ -175,7 +175,9 @@ def render_clinic_changed(day: date, *, cancelled: bool, told: int) -> Json:
     return card([heading("Clinic calendar changed"), *[text(line) for line in lines]])
 
 
-def render_assessment_step_down(*, drawn_at: datetime | None = None, problems: list[str] | None = None) -> Json:
+def render_assessment_step_down(
+    *, drawn_at: datetime | None = None, problems: list[str] | None = None, today: date | None = None
+) -> Json:
     """Assessment Team social workers need no booking: they record their discussion with a coordinator."""
     body: list[Json] = [
         heading("Request a step down now"),
@@ -208,7 +210,8 @@ def render_assessment_step_down(*, drawn_at: datetime | None = None, problems: l
             "id": "discussed_on",
             "label": "Date of the discussion",
             "isRequired": True,
-            "errorMessage": "Enter the date",
+            "errorMessage": "Enter the date of the discussion: today or earlier",
+            **({"max": today.isoformat()} if today else {}),
         },
     ]
     return card(body, [execute("Record the discussion", "booking.discussed", _drawn(drawn_at), style="positive")])

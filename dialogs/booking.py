@@ -82,7 +82,7 @@ def not_yours(booking_id: int, title: str, why: str) -> Refused:
 # -- showing the clinics ----------------------------------------------------------------------------------
 async def show_clinics(turn: Turn, services: Services, moving_id: int | None) -> Reply:
     if _assessment_only(turn):
-        return assessment_card(turn)
+        return assessment_card(turn, services)
     # Reads, and creates the slot rows of a clinic the first time anyone looks (idempotent): not a change.
     async with services.uow() as uow:
         clinics = await schedule_of(uow, services)
@@ -144,7 +144,12 @@ async def pick_slot(turn: Turn, services: Services, payload: PickSlot) -> Reply:
             prefill = BookingDetails.model_validate(draft.data["details"])
     example = services.profile.case_reference_example
     form = render_booking_form(
-        clinics.calendar, slot=slot, moving=payload.moving, prefill=prefill, reference_example=example
+        clinics.calendar,
+        slot=slot,
+        moving=payload.moving,
+        prefill=prefill,
+        reference_example=example,
+        today=clinics.calendar.local_date(turn.now),
     )
     return Reply(cards=[form])
 
@@ -212,6 +217,7 @@ async def review(turn: Turn, services: Services, payload: ReviewBooking) -> Repl
                 values=values,
                 problems=problems,
                 reference_example=services.profile.case_reference_example,
+                today=calendar.local_date(turn.now),
             )
             return Reply(cards=[form])
         moving = await _own(uow, turn, payload.moving) if payload.moving else None

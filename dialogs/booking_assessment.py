@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from cards.clinic_agenda import RecordDiscussion, render_assessment_step_down, render_discussion_recorded
 from dialogs.audit_trail import audit
+from dialogs.clinic_rules import calendar_of
 from dialogs.router import Refused, Router
 from dialogs.turn import Reply, Services, Turn
 from domain.roles import Role
@@ -15,8 +16,9 @@ from storage.uow import UnitOfWork
 router = Router()
 
 
-def assessment_card(turn: Turn) -> Reply:
-    return Reply(cards=[render_assessment_step_down(drawn_at=turn.now)])
+def assessment_card(turn: Turn, services: Services) -> Reply:
+    today = calendar_of(services).local_date(turn.now)
+    return Reply(cards=[render_assessment_step_down(drawn_at=turn.now, today=today)])
 
 
 @router.change("booking.discussed", payload=RecordDiscussion, roles={Role.ASSESSMENT_SOCIAL_WORKER})
@@ -36,7 +38,15 @@ async def record_discussion(turn: Turn, services: Services, payload: RecordDiscu
         problems.append("Enter the date of the discussion.")
         on = calendar.local_date(turn.now)
     if problems:
-        raise Refused(Reply(cards=[render_assessment_step_down(drawn_at=turn.now, problems=problems)]))
+        raise Refused(
+            Reply(
+                cards=[
+                    render_assessment_step_down(
+                        drawn_at=turn.now, problems=problems, today=calendar.local_date(turn.now)
+                    )
+                ]
+            )
+        )
     # The transfer request flow picks this draft up when it lands.
     await uow.drafts.start(
         turn.actor.tenant_id,

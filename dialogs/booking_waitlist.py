@@ -42,11 +42,13 @@ async def _the_draft(uow: UnitOfWork, turn: Turn, draft_id: int, version: int) -
 
 @router.action("booking.waitlist_start", payload=StartWaitlist, roles=BOOKERS)
 async def start(turn: Turn, services: Services, payload: StartWaitlist) -> Reply:
+    calendar = calendar_of(services)
     form = render_booking_form(
-        calendar_of(services),
+        calendar,
         slot=None,
         waitlist_for=payload.clinic_date,
         reference_example=services.profile.case_reference_example,
+        today=calendar.local_date(turn.now),
     )
     return Reply(cards=[form])
 

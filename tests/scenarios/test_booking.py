@@ -43,6 +43,7 @@ async def test_a_social_worker_books_a_slot_only_on_confirm(bot: BotUnderTest) -
     picker = await open_clinics(bot, SOCIAL_WORKER)
     form = await press(bot, SOCIAL_WORKER, slot_buttons(picker)[1])
     assert {"case_reference", "team", "direction", "decision_date", "reason", "manager_agreed"} <= set(inputs(form))
+    assert inputs(form)["decision_date"]["max"] == bot.clock.now.date().isoformat(), "a decision is never ahead"
     reviewed = await press(bot, SOCIAL_WORKER, button(form, "booking.review"), **GOOD_DETAILS)
     assert "Thursday 10 December 2026, 10am" in shown_text(reviewed)
     assert await _bookings(bot) == []

@@ -238,6 +238,7 @@ async def test_assessment_team_social_workers_record_a_discussion_instead_of_boo
     card = await open_clinics(bot, ASSESSMENT_WORKER)
     assert "Request a step down now" in shown_text(card)
     assert slot_buttons(card) == []
+    assert inputs(card)["discussed_on"]["max"] == bot.clock.now.date().isoformat(), "never in the future"
     bad = await press(
         bot, ASSESSMENT_WORKER, button(card, "booking.discussed"), case_reference="x", coordinator="", discussed_on=""
     )
