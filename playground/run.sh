@@ -25,9 +25,26 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 
-echo "Open http://127.0.0.1:${PORT} (the Playground prints the port it took if ${PORT} was busy)."
 # The Playground writes its log to ./devTools/ in its working directory: keep that under build/.
-cd "$out"
-TEAMSAPPTESTER_BROWSER=none M365_AGENTS_PLAYGROUND_CONFIG_PATH="$PWD/config.yml" \
-  node -r ../../playground/loopback.cjs ../../playground/node_modules/@microsoft/m365agentsplayground/cli.js \
-  -e http://127.0.0.1:3978/api/messages -c msteams --disable-telemetry -p "$PORT"
+(
+  cd "$out"
+  TEAMSAPPTESTER_BROWSER=none M365_AGENTS_PLAYGROUND_CONFIG_PATH="$PWD/config.yml" \
+    exec node -r ../../playground/loopback.cjs ../../playground/node_modules/@microsoft/m365agentsplayground/cli.js \
+    -e http://127.0.0.1:3978/api/messages -c msteams --disable-telemetry -p "$PORT"
+) &
+playground=$!
+trap 'kill "$playground" "$bot" 2>/dev/null || true' EXIT INT TERM
+for _ in $(seq 1 60); do
+  curl -fsS "http://127.0.0.1:${PORT}/_debug/ping" >/dev/null 2>&1 && break
+  kill -0 "$playground" 2>/dev/null || { echo "the Playground stopped: see the lines above" >&2; exit 1; }
+  sleep 0.5
+done
+# Install the bot in the team's channels and the group chat, as an administrator would in Teams, so it can
+# post requests there before anyone opens them.
+for conversation in $(grep -Eo '"19:[^"]+"' "$out/config.yml" | tr -d '"'); do
+  curl -fsS -X POST -H 'Content-Type: application/json' -d '{}' \
+    "http://127.0.0.1:${PORT}/_debug/conversation/$("$BIN/python" -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$conversation")/installation" >/dev/null ||
+    echo "could not install the bot in $conversation" >&2
+done
+echo "Open http://127.0.0.1:${PORT} as $(grep -m1 -A2 '^currentUser:' "$out/config.yml" | sed -n 's/^  name: //p')."
+wait "$playground"
