@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from cards.elements import Json, card, container, execute, facts, heading, text
 from cards.payloads import ID_MAX, VERSION_MAX, ActionPayload, WithToggles
@@ -32,6 +32,13 @@ class ReviewTransfer(WithToggles):
     case_reference: str = Field("", max_length=64)
     child_initials: str = Field("", max_length=16)
     children_count: str = Field("1", max_length=4)
+
+    @field_validator("children_count", mode="before")
+    @classmethod
+    def _number_as_typed(cls, value: object) -> object:
+        """Teams' renderer sends an Input.Number as a JSON number, and a text field as a string: take either."""
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
     from_team: str = Field("", max_length=160)
     to_service: str = Field("", max_length=160)
     reason: str = Field("", max_length=REASON_MAX * 2)

@@ -350,3 +350,14 @@ async def test_a_coordinator_decides_from_the_card_in_the_channel_and_the_audit_
     assert event.detail["from"] == "submitted" and event.detail["to"] == "accepted"
     assert event.detail["card"] == "transfer.decide" and event.detail["conversation"] == "channel"
     assert "allocation" in event.detail["changed"]
+
+
+async def test_a_number_typed_in_a_number_box_arrives_as_a_number_and_is_taken(bot: BotUnderTest) -> None:
+    """Teams' card renderer sends an Input.Number's value as a JSON number, not a string."""
+    await _set_up_channels(bot)
+    form = await start_request(bot, SOCIAL_WORKER)
+    values = {**STEP_DOWN, "to_service": first_choice(form, "to_service"), "children_count": 3}
+    reviewed = await press(bot, SOCIAL_WORKER, button(form, "transfer.review"), **values)
+    assert "Children: 3" in shown_text(reviewed), shown_text(reviewed)
+    refused = await press(bot, SOCIAL_WORKER, button(form, "transfer.review"), **{**values, "children_count": True})
+    assert "children count" in shown_text(refused).lower(), "a tick is not a number"
