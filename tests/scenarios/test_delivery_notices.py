@@ -248,6 +248,11 @@ async def test_a_stalled_scheduler_turns_readyz_red_and_metrics_say_why(
     await asyncio.sleep(0.5)
     status, body = await _get(http, f"{url}/readyz")
     assert status == 200 and '"scheduler_stalled": false' in body
+    assert runtime.scheduler is not None
+    # Paused first, and a tick already running given time to end, so no tick can claim the rows added next
+    # (on a loaded machine a tick in flight took the overdue job and dead-lettered it).
+    runtime.scheduler.pause()
+    await asyncio.sleep(1.0)
     async with runtime.services.uow() as uow:
         await uow.outbox.add(
             OutboxMessage(OutboxKind.JOB, {"job": "no.such.job"}, clock() - timedelta(minutes=10)), clock()
@@ -258,9 +263,6 @@ async def test_a_stalled_scheduler_turns_readyz_red_and_metrics_say_why(
                 attempts=8, last_error="HTTP 500", error_class="transient", error_code="", created_at=clock(),
             )
         )  # fmt: skip
-    assert runtime.scheduler is not None
-    runtime.scheduler.pause()
-    await asyncio.sleep(0.3)  # a tick already running ends
     clock.advance(seconds=1)  # more than three ticks' worth, and none ran
     status, body = await _get(http, f"{url}/readyz")
     assert status == 503 and '"scheduler_stalled": true' in body and '"database": true' in body
