@@ -34,7 +34,7 @@ NOT_YOURS = (
 )
 
 
-def _known_names(
+def known_names(
     transfers: Iterable[Transfer], outcomes: Iterable[OutcomeVersion], disputes: Iterable[Dispute]
 ) -> dict[str, str]:
     """The names the records themselves carry, for the people the audit trail names only by object id."""
@@ -85,7 +85,7 @@ async def _history(uow: UnitOfWork, services: Services, turn: Turn, reference: s
     events = await uow.audit.about(records, up_to=as_of)
     versions = [v for vs in outcomes.values() for v in vs]
     names = await uow.rosters.names_of(e.actor_object_id for e in events)
-    names.update(_known_names(seen, versions, disputes))
+    names.update(known_names(seen, versions, disputes))
     return CaseHistory(
         reference=reference,
         transfers=seen,

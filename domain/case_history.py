@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from domain.transfer_machine import EVENT_TITLES, Event
 
@@ -21,6 +22,7 @@ class AuditEntry:
     action: str
     record_type: str
     record_id: str
+    detail: Mapping[str, Any] = field(default_factory=dict)  # for the export; no card shows it
 
 
 _TITLES: dict[str, str] = {

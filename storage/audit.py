@@ -62,7 +62,10 @@ class AuditLog:
         if up_to is not None:
             stmt = stmt.where(AuditEventRow.id <= up_to)
         rows = await self._session.scalars(stmt.order_by(AuditEventRow.id.desc()).limit(limit))
-        return [AuditEntry(r.id, r.at, r.actor_object_id, r.action, r.record_type, r.record_id) for r in rows]
+        return [
+            AuditEntry(r.id, r.at, r.actor_object_id, r.action, r.record_type, r.record_id, r.detail or {})
+            for r in rows
+        ]
 
 
 # The database itself refuses to change or delete an audit event (a purge for retention will need its
