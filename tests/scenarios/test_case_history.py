@@ -89,7 +89,7 @@ async def test_someone_not_on_the_case_learns_nothing_and_the_attempt_is_audited
     # The same words whether the case exists or not, apart from the reference they typed.
     assert shown_text(refused).replace("DEMO-0101", "X") == shown_text(unknown).replace("DEMO-0999", "X")
     assert STEP_DOWN["reason"] not in json.dumps(refused)
-    attempts = await audited(bot, "case.refused")
+    attempts = sorted(await audited(bot, "case.refused"), key=lambda a: a.id)
     assert [(a.actor_object_id, a.record_id) for a in attempts] == [
         (OTHER_TEAM_MANAGER.object_id, "DEMO-0101"),
         (OTHER_TEAM_MANAGER.object_id, "DEMO-0999"),
@@ -154,5 +154,5 @@ async def test_a_long_history_pages_older_and_newer_within_the_limit_and_each_pa
     assert "Sent the request" in shown_text(last)  # the oldest event on the last page
     back = await press(bot, SOCIAL_WORKER, button(last, "case.page", "Newer"))
     assert shown_text(back) == shown_text(pages[-2])
-    views = await audited(bot, "case.viewed")
+    views = sorted(await audited(bot, "case.viewed"), key=lambda v: v.id)
     assert [v.detail["page"] for v in views] == [1, *range(2, len(pages) + 1), len(pages) - 1]
