@@ -1,4 +1,4 @@
-"""The `stepbot` console: serve, migrate, grant, check-config, package, dead-letters, export."""
+"""The `stepbot` console: serve, migrate, grant, check-config, package, dead-letters, export, purge."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from pydantic import ValidationError
@@ -14,6 +15,9 @@ from pydantic_settings import SettingsError
 
 from bot.profile_files import ProfileError, load_profile
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from dialogs.retention import PurgeReport
 
 SECRET_FIELDS = {"app_password"}
 # A Teams join link lets whoever holds it into the meeting: only its host is shown.
@@ -263,6 +267,38 @@ def export(settings: Settings, reference: str, out: Path) -> int:
     return 0
 
 
+def purge(settings: Settings, dry_run: bool) -> int:
+    """`stepbot purge [--dry-run]`: remove what has passed its retention period; print the counts."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from dialogs.retention import COUNTED, purge_expired
+    from storage.database import create_engine, session_factory
+    from storage.uow import UnitOfWorkFactory
+
+    async def run() -> PurgeReport:
+        engine = create_engine(settings.database_url)
+        try:
+            uow = UnitOfWorkFactory(session_factory(engine))
+            return await purge_expired(uow, settings.retention, datetime.now(UTC), dry_run=dry_run)
+        finally:
+            await engine.dispose()
+
+    report = asyncio.run(run())
+    periods = settings.retention
+    print(
+        f"retention: requests {periods.transfers}, bookings {periods.bookings}, audit events {periods.audit_events}, "
+        f"outbox {periods.outbox}, counted from each case's closure"
+    )
+    print("dry run: nothing was written; this would be removed:" if dry_run else "removed:")
+    for name in COUNTED:
+        print(f"  {name:32} {report.counts.get(name, 0)}")
+    if report.audit_kept:
+        print(f"warning: {report.audit_kept}", file=sys.stderr)
+        return 3
+    return 0
+
+
 def package(app_id: str, output: str) -> int:
     """Needs only the app id (from --app-id or MICROSOFT_APP_ID), not the whole configuration."""
     from bot.package import build_package
@@ -290,6 +326,8 @@ def main(argv: list[str] | None = None) -> int:
     exporting = sub.add_parser("export", help="write a case's record and audit trail as JSON and a PDF summary")
     exporting.add_argument("reference", help="the case reference, e.g. DEMO-0001")
     exporting.add_argument("--out", default="exports", type=Path, help="the directory to write to (./exports)")
+    purging = sub.add_parser("purge", help="remove the case records past their retention period (STEPBOT_RETENTION)")
+    purging.add_argument("--dry-run", action="store_true", help="count what would go, write nothing")
     pkg = sub.add_parser("package", help="build the Teams app package (app.zip)")
     pkg.add_argument("--output", default="app.zip")
     pkg.add_argument("--app-id", default=None, help="defaults to MICROSOFT_APP_ID")
@@ -310,6 +348,8 @@ def main(argv: list[str] | None = None) -> int:
         return dead_letters(settings, args.action, args.id)
     if args.command == "export":
         return export(settings, args.reference, args.out)
+    if args.command == "purge":
+        return purge(settings, args.dry_run)
     return check_config(settings)
 
 

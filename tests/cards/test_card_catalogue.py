@@ -64,6 +64,7 @@ from cards.deadlines import (
 from cards.delivery import MAX_DIGEST, DigestItem, Mention, late_note, render_digest, with_mentions, with_note
 from cards.disputes import render_dispute_card, render_dispute_form
 from cards.outcomes import render_decision_choice, render_outcome_form, render_outcome_history
+from cards.retention import render_removed_under_retention
 from cards.transfer_card import (
     render_transfer_card,
     render_transfer_list,
@@ -399,6 +400,7 @@ WORST_CASES: dict[str, Callable[[], dict[str, Any]]] = {
     "render_case_history[one request, nothing yet]": lambda: render_case_history(
         CaseHistory(reference="WWWWWW-99999999", transfers=[TRANSFER]), ROCHDALE, CAL
     ),
+    "render_removed_under_retention": render_removed_under_retention,
     "render_dispute_form": lambda: render_dispute_form(TRANSFER, ROCHDALE, note=LONG),
     "render_dispute_card": lambda: render_dispute_card(DISPUTE, TRANSFER, ROCHDALE, CAL, due=LONG[:80], note=LONG),
     "render_dispute_card[settled]": lambda: render_dispute_card(SETTLED, TRANSFER, ROCHDALE, CAL),
