@@ -1,4 +1,4 @@
-"""The `stepbot` console: serve, migrate, grant, check-config, package, dead-letters."""
+"""The `stepbot` console: serve, migrate, grant, check-config, package, dead-letters, export, purge."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from pydantic import ValidationError
@@ -15,6 +16,9 @@ from pydantic_settings import SettingsError
 from bot.profile_files import ProfileError, load_profile
 from bot.settings import Settings
 from domain.directions import Direction
+
+if TYPE_CHECKING:
+    from dialogs.retention import PurgeReport
 
 SECRET_FIELDS = {"app_password"}
 # A Teams join link lets whoever holds it into the meeting: only its host is shown.
@@ -216,6 +220,99 @@ def dead_letters(settings: Settings, action: str, outbox_id: int | None) -> int:
     return asyncio.run(run())
 
 
+def _console_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in some containers
+        return "unknown"
+
+
+def export(settings: Settings, reference: str, out: Path) -> int:
+    """`stepbot export REF --out DIR`: the case's record as JSON and a PDF summary; audited; nothing for an
+    unknown reference."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from bot.case_export import export_files
+    from dialogs.case_export import load_case_record, record_export
+    from domain.working_days import WorkingCalendar
+    from storage.database import create_engine, session_factory
+    from storage.uow import UnitOfWorkFactory
+
+    try:
+        profile = load_profile(settings.profiles_dir, settings.profile)
+    except ProfileError as exc:
+        print(f"cannot export: {exc}", file=sys.stderr)
+        return 2
+    wanted = reference.strip().upper()
+    calendar = WorkingCalendar.from_profile(profile.working)
+
+    async def run() -> list[Path] | None:
+        engine = create_engine(settings.database_url)
+        written: list[Path] = []
+        try:
+            now = datetime.now(UTC)
+            async with UnitOfWorkFactory(session_factory(engine))() as uow:
+                record = await load_case_record(uow, wanted)
+                if record is None:
+                    return None
+                written = export_files(record, out, authority=profile.authority, calendar=calendar, exported_at=now)
+                await record_export(uow, record, who=_console_user(), files=[p.name for p in written], now=now)
+            return written
+        except BaseException:
+            for path in written:  # not audited, so not kept
+                path.unlink(missing_ok=True)
+            raise
+        finally:
+            await engine.dispose()
+
+    paths = asyncio.run(run())
+    if paths is None:
+        print(
+            f"no case {wanted}: the bot holds no request or booking with that reference; nothing was written",
+            file=sys.stderr,
+        )
+        return 1
+    for path in paths:
+        print(f"wrote {path}")
+    print(f"export of {wanted} recorded in the audit trail")
+    return 0
+
+
+def purge(settings: Settings, dry_run: bool) -> int:
+    """`stepbot purge [--dry-run]`: remove what has passed its retention period; print the counts."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from dialogs.retention import COUNTED, purge_expired
+    from storage.database import create_engine, session_factory
+    from storage.uow import UnitOfWorkFactory
+
+    async def run() -> PurgeReport:
+        engine = create_engine(settings.database_url)
+        try:
+            uow = UnitOfWorkFactory(session_factory(engine))
+            return await purge_expired(uow, settings.retention, datetime.now(UTC), dry_run=dry_run)
+        finally:
+            await engine.dispose()
+
+    report = asyncio.run(run())
+    periods = settings.retention
+    print(
+        f"retention: requests {periods.transfers}, bookings {periods.bookings}, audit events {periods.audit_events}, "
+        f"outbox {periods.outbox}, counted from each case's closure"
+    )
+    print("dry run: nothing was written; this would be removed:" if dry_run else "removed:")
+    for name in COUNTED:
+        print(f"  {name:32} {report.counts.get(name, 0)}")
+    if report.audit_kept:
+        print(f"warning: {report.audit_kept}", file=sys.stderr)
+        return 3
+    return 0
+
+
 def package(app_id: str, output: str) -> int:
     """Needs only the app id (from --app-id or MICROSOFT_APP_ID), not the whole configuration."""
     from bot.package import build_package
@@ -240,6 +337,11 @@ def main(argv: list[str] | None = None) -> int:
     letters = sub.add_parser("dead-letters", help="list the messages the bot gave up on; send one again or drop it")
     letters.add_argument("action", choices=["list", "retry", "drop"])
     letters.add_argument("id", nargs="?", type=int, help="the dead letter's id (from list), for retry and drop")
+    exporting = sub.add_parser("export", help="write a case's record and audit trail as JSON and a PDF summary")
+    exporting.add_argument("reference", help="the case reference, e.g. DEMO-0001")
+    exporting.add_argument("--out", default="exports", type=Path, help="the directory to write to (./exports)")
+    purging = sub.add_parser("purge", help="remove the case records past their retention period (STEPBOT_RETENTION)")
+    purging.add_argument("--dry-run", action="store_true", help="count what would go, write nothing")
     pkg = sub.add_parser("package", help="build the Teams app package (app.zip)")
     pkg.add_argument("--output", default="app.zip")
     pkg.add_argument("--app-id", default=None, help="defaults to MICROSOFT_APP_ID")
@@ -258,6 +360,10 @@ def main(argv: list[str] | None = None) -> int:
         return grant(settings, args.role)
     if args.command == "dead-letters":
         return dead_letters(settings, args.action, args.id)
+    if args.command == "export":
+        return export(settings, args.reference, args.out)
+    if args.command == "purge":
+        return purge(settings, args.dry_run)
     return check_config(settings)
 
 

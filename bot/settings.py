@@ -12,6 +12,7 @@ from typing import Annotated
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from domain.retention import RetentionPeriods
 from domain.roles import Role
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -137,6 +138,9 @@ class Settings(BaseSettings):
     sent_outbox_retention_days: int = Field(
         30, ge=1, le=3650, validation_alias=_env("STEPBOT_SENT_OUTBOX_RETENTION_DAYS")
     )
+    # Retention of case records, for `stepbot purge`: JSON {"transfers": "P6Y", "bookings": "P6Y",
+    # "audit_events": "P7Y", "outbox": "P1Y"}, each an ISO 8601 duration or a number of days.
+    retention: RetentionPeriods = Field(default_factory=RetentionPeriods, validation_alias=_env("STEPBOT_RETENTION"))
 
     @field_validator("allowed_tenants", mode="before")
     @classmethod

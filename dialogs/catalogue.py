@@ -6,6 +6,7 @@ from dialogs import (
     booking,
     booking_assessment,
     booking_waitlist,
+    case_history,
     clinic_agenda,
     dead_letters,
     deadline_actions,
@@ -34,4 +35,5 @@ def build_router() -> Router:
     root.include(deadline_actions.router)
     root.include(outcomes.router)
     root.include(disputes.router)
+    root.include(case_history.router)
     return root

@@ -26,6 +26,7 @@ from cards.booking_notices import (
     render_waitlist_joined,
     render_waitlist_offer,
 )
+from cards.case_history import CaseHistory, render_case_history
 from cards.clinic_agenda import (
     render_agenda,
     render_assessment_step_down,
@@ -62,6 +63,7 @@ from cards.deadlines import (
 from cards.delivery import DigestItem, Mention, late_note, render_digest, with_mentions, with_note
 from cards.disputes import render_dispute_card, render_dispute_form
 from cards.outcomes import render_decision_choice, render_outcome_form, render_outcome_history
+from cards.retention import render_removed_under_retention
 from cards.transfer_card import (
     render_transfer_card,
     render_transfer_list,
@@ -79,6 +81,7 @@ from cards.transfer_forms import (
 )
 from cards.weekly_digest import render_weekly_digest
 from domain.booking import Booking, BookingDetails, BookingStatus, Slot
+from domain.case_history import AuditEntry
 from domain.clinic import ClinicDate
 from domain.deadline_rules import Kind, Owner
 from domain.deadlines import Deadline
@@ -299,6 +302,21 @@ ROW = DigestItem(
     "deadline:1:1:reminder:0", "Due soon: DEMO-0004, joint visit with the family", "Wednesday 9 December, 5pm"
 )
 
+HISTORY = CaseHistory(
+    reference="DEMO-0004",
+    transfers=[ON_MEETING],
+    outcomes={4: [VERSION, CORRECTED]},
+    disputes=[SETTLED],
+    events=[
+        AuditEntry(9, NOW + timedelta(hours=3), "m", "dispute.settled", "transfer", "4"),
+        AuditEntry(8, NOW, "o", "dispute.raised", "transfer", "4"),
+        AuditEntry(7, START, "c", "outcome.recorded", "transfer", "4"),
+        AuditEntry(6, START - timedelta(days=8), "o", "transfer.submitted", "transfer", "4"),
+    ],
+    names={"o": "S.W.", "c": "E.H.C.", "m": "T.M."},
+    as_of=9,
+)
+
 # One typical card per renderer (and for a renderer whose card differs by what it is for, a few).
 TYPICAL: dict[str, Callable[[], Card]] = {
     "render_help": lambda: render_help(CAPABILITIES, role_titles=ROLES, authority="Redcar & Cleveland"),
@@ -394,6 +412,8 @@ TYPICAL: dict[str, Callable[[], Card]] = {
         ON_MEETING, REDCAR, CAL, OutcomeDecision.AGREED, today=DAY, previous=VERSION
     ),
     "render_outcome_history": lambda: render_outcome_history([CORRECTED, VERSION], ON_MEETING, REDCAR, CAL),
+    "render_case_history": lambda: render_case_history(HISTORY, REDCAR, CAL),
+    "render_removed_under_retention": render_removed_under_retention,
     "render_dispute_form": lambda: render_dispute_form(ON_MEETING, REDCAR),
     "render_dispute_card": lambda: render_dispute_card(
         DISPUTE, DISPUTED, REDCAR, CAL, due="Due by Thursday 3 December 2026, 5pm"

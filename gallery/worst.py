@@ -24,6 +24,7 @@ from cards.booking_notices import (
     render_waitlist_joined,
     render_waitlist_offer,
 )
+from cards.case_history import CaseHistory, render_case_history
 from cards.clinic_agenda import (
     render_agenda,
     render_assessment_step_down,
@@ -60,6 +61,7 @@ from cards.deadlines import (
 from cards.delivery import MAX_DIGEST, DigestItem, Mention, late_note, render_digest, with_mentions, with_note
 from cards.disputes import render_dispute_card, render_dispute_form
 from cards.outcomes import render_decision_choice, render_outcome_form, render_outcome_history
+from cards.retention import render_removed_under_retention
 from cards.transfer_card import (
     render_transfer_card,
     render_transfer_list,
@@ -77,6 +79,7 @@ from cards.transfer_forms import (
 )
 from cards.weekly_digest import render_weekly_digest
 from domain.booking import REASON_MAX, TEAM_MAX, Booking, BookingDetails, BookingStatus, Slot
+from domain.case_history import AuditEntry
 from domain.clinic import ClinicDate
 from domain.deadline_rules import Kind, Owner
 from domain.deadlines import Deadline, Extension
@@ -298,6 +301,18 @@ SETTLED = replace(
     settled_at=START,
 )
 
+# A case's whole history at its largest: many requests, corrected outcomes, disputes and a long audit trail.
+CASE_TRANSFERS = [replace(REDCAR_TRANSFER, id=i + 1) for i in range(30)]
+CASE_HISTORY = CaseHistory(
+    reference="WWWWWW-99999999",
+    transfers=CASE_TRANSFERS,
+    outcomes={t.id: [replace(VERSION, transfer_id=t.id, version=v + 1) for v in range(9)] for t in CASE_TRANSFERS},
+    disputes=[replace(SETTLED, id=i + 1) for i in range(40)],
+    events=[AuditEntry(10**9 - i, START, f"o{i % 7}", "w" * 64, "transfer", "9" * 19) for i in range(600)],
+    names={f"o{i}": "W" * 128 for i in range(7)},
+    as_of=10**9,
+)
+
 # The largest input each renderer can be given in practice; a new renderer must be added here.
 WORST_CASES: dict[str, Callable[[], dict[str, Any]]] = {
     "render_help": lambda: render_help(
@@ -380,6 +395,13 @@ WORST_CASES: dict[str, Callable[[], dict[str, Any]]] = {
         REDCAR_TRANSFER, REDCAR, CAL, OutcomeDecision.AGREED, today=DAY, previous=VERSION, note=LONG
     ),
     "render_outcome_history": lambda: render_outcome_history([VERSION] * 9, REDCAR_TRANSFER, REDCAR, CAL),
+    "render_case_history": lambda: render_case_history(CASE_HISTORY, REDCAR, CAL),
+    "render_case_history[page 2]": lambda: render_case_history(CASE_HISTORY, REDCAR, CAL, page=2),
+    "render_case_history[last page]": lambda: render_case_history(CASE_HISTORY, REDCAR, CAL, page=10**4),
+    "render_case_history[one request, nothing yet]": lambda: render_case_history(
+        CaseHistory(reference="WWWWWW-99999999", transfers=[TRANSFER]), ROCHDALE, CAL
+    ),
+    "render_removed_under_retention": render_removed_under_retention,
     "render_dispute_form": lambda: render_dispute_form(TRANSFER, ROCHDALE, note=LONG),
     "render_dispute_card": lambda: render_dispute_card(DISPUTE, TRANSFER, ROCHDALE, CAL, due=LONG[:80], note=LONG),
     "render_dispute_card[settled]": lambda: render_dispute_card(SETTLED, TRANSFER, ROCHDALE, CAL),

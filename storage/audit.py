@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.case_history import AuditEntry
 from storage.tables import AuditEventRow
+
+ABOUT_LIMIT = 2000
 
 
 class AuditLog:
@@ -45,6 +48,24 @@ class AuditLog:
             .order_by(AuditEventRow.id)
         )
         return [{"at": r.at, "actor": r.actor_object_id, "action": r.action, "detail": r.detail} for r in rows]
+
+    async def about(
+        self, records: dict[str, set[str]], *, up_to: int | None = None, limit: int = ABOUT_LIMIT
+    ) -> list[AuditEntry]:
+        """The events about any of these records ({record type: ids}), the newest first, none newer than `up_to`."""
+        wanted = [
+            and_(AuditEventRow.record_type == kind, AuditEventRow.record_id.in_(sorted(ids)))
+            for kind, ids in records.items()
+            if ids
+        ]
+        stmt = select(AuditEventRow).where(or_(false(), *wanted))
+        if up_to is not None:
+            stmt = stmt.where(AuditEventRow.id <= up_to)
+        rows = await self._session.scalars(stmt.order_by(AuditEventRow.id.desc()).limit(limit))
+        return [
+            AuditEntry(r.id, r.at, r.actor_object_id, r.action, r.record_type, r.record_id, r.detail or {})
+            for r in rows
+        ]
 
 
 # The database itself refuses to change or delete an audit event (a purge for retention will need its

@@ -193,6 +193,10 @@ class ClinicRepository:
         found = await self._with_slot(BookingRow.id == booking_id)
         return found[0] if found else None
 
+    async def for_case(self, case_reference: str) -> list[Booking]:
+        """Every booking ever made for a case reference (its history and export)."""
+        return await self._with_slot(BookingRow.case_reference == case_reference)
+
     async def upcoming_for(self, tenant_id: str, object_id: str, from_date: date) -> list[Booking]:
         return await self._with_slot(
             BookingRow.tenant_id == tenant_id,

@@ -42,6 +42,16 @@ class RosterRepository:
         )
         return [Member(r.object_id, r.user_id, r.name) for r in rows]
 
+    async def names_of(self, object_ids: Iterable[str]) -> dict[str, str]:
+        """The names rosters give these people (an audit trail holds only their object ids)."""
+        wanted = sorted(set(object_ids))
+        if not wanted:
+            return {}
+        rows = await self._session.execute(
+            select(TeamMemberRow.object_id, TeamMemberRow.name).where(TeamMemberRow.object_id.in_(wanted))
+        )
+        return {object_id: name for object_id, name in rows if name}
+
     async def scopes_of(self, object_id: str) -> set[str]:
         rows = await self._session.scalars(select(TeamMemberRow.team_id).where(TeamMemberRow.object_id == object_id))
         return set(rows)

@@ -18,6 +18,7 @@ from storage.disputes import DisputeRepository
 from storage.drafts import DraftRepository
 from storage.outbox import OutboxRepository
 from storage.outcomes import OutcomeRepository
+from storage.retention import RetentionRepository
 from storage.rosters import RosterRepository
 from storage.transfers import TransferRepository
 
@@ -58,6 +59,7 @@ class UnitOfWork:
         self.deadlines = DeadlineRepository(self._session)
         self.outcomes = OutcomeRepository(self._session)
         self.disputes = DisputeRepository(self._session)
+        self.retention = RetentionRepository(self._session)
         return self
 
     async def __aexit__(

@@ -30,6 +30,7 @@ OPENED_ON_PURPOSE = (
     ": reason for the step down",
     "Your view of these details is recorded",
     "Your view of this outcome is recorded",
+    "Your view of this history is recorded",
 )
 
 

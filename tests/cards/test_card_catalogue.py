@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from cards.case_history import case_blocks, paginate, render_case_history
 from cards.common import render_apology, render_welcome
 from gallery.renderers import renderer_names
-from gallery.worst import WORST_CASES
+from gallery.worst import CAL, CASE_HISTORY, REDCAR, WORST_CASES
 from tests.harness.cardschema import accessibility_problems, assert_valid_card, card_errors
 
 
@@ -35,3 +36,13 @@ def test_an_unlabelled_input_is_caught() -> None:
     problems = accessibility_problems(card)
     assert any("no label" in p for p in problems)
     assert any("errorMessage" in p for p in problems)
+
+
+def test_every_page_of_the_longest_case_history_is_valid_and_fits() -> None:
+    pages = paginate(case_blocks(CASE_HISTORY, REDCAR, CAL))
+    assert len(pages) > 20
+    for number in range(1, len(pages) + 1):
+        page = render_case_history(CASE_HISTORY, REDCAR, CAL, page=number)
+        assert_valid_card(page)
+        titles = [a["title"] for a in page.get("actions", [])]
+        assert titles == (["Older"] if number == 1 else ["Newer"] if number == len(pages) else ["Newer", "Older"])
