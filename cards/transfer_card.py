@@ -37,6 +37,11 @@ SHOWN_ACTIONS = 4
 GAP_PREFIX = "gap_"
 
 
+# Events with nothing to fill in that still change the case for good: their button asks once more, saying what
+# it will do, before the confirmation's own button acts.
+ASKS_AGAIN = frozenset({Event.WITHDRAW, Event.CLOSE, Event.COMPLETE_TRANSFER})
+
+
 def needs_form(event: Event) -> bool:
     """Whether the event's button opens a form first (the rest act at once)."""
     return EVENTS[event].form is not Form.CONFIRM
@@ -139,7 +144,7 @@ def _event_buttons(transfer: Transfer, events: list[Event]) -> list[Json]:
 
 def _event_button(transfer: Transfer, event: Event) -> Json:
     ids = {"record_id": transfer.id, "version": transfer.version, "event": event.value}
-    verb = "transfer.form" if needs_form(event) else "transfer.act"
+    verb = "transfer.form" if needs_form(event) or event in ASKS_AGAIN else "transfer.act"
     style = "destructive" if event in (Event.WITHDRAW, Event.DECLINE) else None
     return button(BUTTON_TITLES[event], verb, ids, style=style)
 

@@ -28,6 +28,13 @@ _CONFIRM_SENTENCES: dict[Event, str] = {
 }
 
 
+_CONFIRM_TITLES: dict[Event, str] = {
+    Event.WITHDRAW: "Yes, withdraw it",
+    Event.CLOSE: "Yes, close the case",
+    Event.COMPLETE_TRANSFER: "Yes, it is transferred",
+}
+
+
 def render_transfer_details(
     transfer: Transfer,
     profile: PolicyProfile,
@@ -310,6 +317,8 @@ def render_decision_form(
         body += _name_worker_inputs(suggested_worker)
     else:
         body.append(text(_CONFIRM_SENTENCES.get(event, "The request moves on for everyone on it.")))
-        verb = "transfer.act"
-        return card(body, [button(BUTTON_TITLES[event], verb, ids, style="positive")])
+        style = "destructive" if event is Event.WITHDRAW else "positive"
+        back = button("Not now", "transfer.refresh", {"record_id": transfer.id})
+        yes = _CONFIRM_TITLES.get(event, BUTTON_TITLES[event])
+        return card(body, [button(yes, "transfer.act", ids, style=style), back])
     return card(body, [button(BUTTON_TITLES[event], "transfer.decide", ids, style="positive")])

@@ -210,7 +210,8 @@ async def test_the_requesters_line_manager_can_withdraw_it_and_another_manager_c
     other = await _view(bot, OTHER_TEAM_MANAGER, row.id)
     assert "not one you are on" in shown_text(other)
     mine = await _view(bot, TEAM_MANAGER, row.id)
-    withdrawn = await press(bot, TEAM_MANAGER, button(mine, "transfer.act", "Withdraw the request"))
+    ask = await press(bot, TEAM_MANAGER, button(mine, "transfer.form", "Withdraw the request"))
+    withdrawn = await press(bot, TEAM_MANAGER, button(ask, "transfer.act", "Yes, withdraw it"))
     assert "Withdrawn" in shown_text(withdrawn)
     async with bot.runtime.services.uow() as uow:
         [event] = list(

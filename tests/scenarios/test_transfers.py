@@ -205,7 +205,12 @@ async def test_a_social_worker_cannot_accept_and_a_coordinator_cannot_withdraw(b
 async def test_the_requester_withdraws_and_the_card_updates_for_everyone(bot: BotUnderTest) -> None:
     await _submitted_step_down(bot)
     view = await _coordinator_view(bot, SOCIAL_WORKER)
-    withdrawn = await press(bot, SOCIAL_WORKER, button(view, "transfer.act", "Withdraw the request"))
+    # Withdrawing asks once more, saying what it will do, with a way back; nothing changes until "Yes".
+    ask = await press(bot, SOCIAL_WORKER, button(view, "transfer.form", "Withdraw the request"))
+    assert "The request is withdrawn for everyone, and the receiving side is told." in shown_text(ask)
+    assert button(ask, "transfer.refresh", "Not now")
+    assert [r.state for r in await _transfers(bot)] == ["submitted"]
+    withdrawn = await press(bot, SOCIAL_WORKER, button(ask, "transfer.act", "Yes, withdraw it"))
     assert "Withdrawn" in shown_text(withdrawn)
     calls = await bot.deliver()
     assert [c.op for c in calls if c.conversation_id == COORDINATORS_CHANNEL.id] == ["update"]
