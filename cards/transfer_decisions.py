@@ -73,6 +73,10 @@ def render_transfer_details(
         body.append(text(details.outstanding_needs))
     if consent.risk_reason:
         body.append(text(f"Consent not sought because: {consent.risk_reason} (agreed by {consent.agreed_by})"))
+    allocation = transfer.decision.allocation
+    if allocation is not None and allocation.reason:
+        body.append(text("Why the threshold is met", weight="Bolder"))
+        body.append(text(allocation.reason))
     items = profile.transfers.checklist(transfer.direction)
     if items:
         lines = []
@@ -293,6 +297,18 @@ def render_decision_form(
     if note:
         body.append(text(note, weight="Bolder"))
     if form is Form.ALLOCATION:
+        if event is Event.THRESHOLD_MET:
+            body.append(
+                {
+                    "type": "Input.Text",
+                    "id": "reason",
+                    "label": "Why the threshold for social care is met",
+                    "maxLength": 300,
+                    "isMultiline": True,
+                    "isRequired": True,
+                    "errorMessage": "Say why the threshold is met",
+                }
+            )
         body += _allocation_inputs(transfer, profile, suggested_worker)
     elif form is Form.REASON:
         body += _reason_inputs(profile)

@@ -184,6 +184,7 @@ def inputs_of(payload: DecideTransfer) -> Inputs | str:
             worker_name=payload.worker[:80],
             allocate_to_me=payload.allocate_to_me,
             joint_visit_on=joint,
+            reason=payload.reason[:300],
         )
     if form_kind is Form.REASON:
         return ReasonInput(reason=payload.reason, note=payload.note[:300])

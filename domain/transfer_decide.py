@@ -63,6 +63,7 @@ class AllocationInput(_Input):
     worker_name: str = Field("", max_length=NAME_MAX)
     allocate_to_me: bool = False
     joint_visit_on: date | None = None
+    reason: str = Field("", max_length=300)
 
 
 class ReasonInput(_Input):
@@ -238,6 +239,8 @@ def _decision(
             problems.append("Choose the team from the list.")
         if inputs.joint_visit_on is not None and inputs.joint_visit_on < calendar.local_date(now):
             problems.append("The joint visit can't be planned in the past.")
+        if rule.event is Event.THRESHOLD_MET and len(inputs.reason.strip()) < 3:
+            problems.append("Say why the threshold for social care is met.")
         name, object_id = inputs.worker_name, ""
         previous = transfer.decision.previous_worker
         if inputs.allocate_to_me:
@@ -249,6 +252,7 @@ def _decision(
             worker_name=name[:NAME_MAX],
             worker_object_id=object_id,
             joint_visit_on=inputs.joint_visit_on,
+            reason=inputs.reason.strip() if rule.event is Event.THRESHOLD_MET else "",
         )
     elif isinstance(inputs, ReasonInput):
         if inputs.reason not in profile.transfers.decline_reasons:

@@ -29,6 +29,7 @@ class Allocation(_Decision):
     worker_name: str = Field("", max_length=NAME_MAX)
     worker_object_id: str = Field("", max_length=OBJECT_ID_MAX, description="empty when named by name only")
     joint_visit_on: date | None = None
+    reason: str = Field("", max_length=300, description="threshold met: why, in the front door's words")
 
 
 class Decline(_Decision):

@@ -13,7 +13,7 @@ import re
 from tests.conftest import SUITE_RECORD
 from tests.scenarios.booking_steps import GOOD_DETAILS
 from tests.scenarios.outcome_steps import OUTCOME_DETAILS
-from tests.scenarios.transfer_steps import STEP_DOWN, STEP_UP
+from tests.scenarios.transfer_steps import STEP_DOWN, STEP_UP, THRESHOLD_REASON
 
 FAMILY_DETAILS = {
     STEP_DOWN["reason"],
@@ -23,6 +23,7 @@ FAMILY_DETAILS = {
     GOOD_DETAILS["reason"],
     "Asking would alert the adult who harms",
     *OUTCOME_DETAILS,
+    THRESHOLD_REASON,
 }
 # The views a person opens on purpose, each audited: they are where the details belong.
 OPENED_ON_PURPOSE = (

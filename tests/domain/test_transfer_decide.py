@@ -126,7 +126,7 @@ def test_naming_the_previous_social_worker_allocates_to_them_by_id() -> None:
         decide(
             step_up,
             Event.THRESHOLD_MET,
-            AllocationInput(team=team, worker_name="P.W."),
+            AllocationInput(team=team, worker_name="P.W.", reason="Significant harm suspected."),
             front_door,
             RECEIVING,
             york,
@@ -134,6 +134,9 @@ def test_naming_the_previous_social_worker_allocates_to_them_by_id() -> None:
         )
     )
     assert outcome.decision.allocation is not None and outcome.decision.allocation.worker_object_id == "previous"
+    assert outcome.decision.allocation.reason == "Significant harm suspected."
+    unexplained = decide(step_up, Event.THRESHOLD_MET, AllocationInput(team=team), front_door, RECEIVING, york, NOW)
+    assert isinstance(unexplained, Refusal) and "Say why the threshold" in unexplained.reason
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,14 @@ from tests.harness.cardwalk import button, buttons, inputs, shown_text
 from tests.harness.driver import Chat
 from tests.scenarios.booking_steps import press
 from tests.scenarios.outcome_steps import record_outcome
-from tests.scenarios.transfer_steps import STEP_DOWN, filled, set_up_channels, start_request, submit_request
+from tests.scenarios.transfer_steps import (
+    STEP_DOWN,
+    THRESHOLD_REASON,
+    filled,
+    set_up_channels,
+    start_request,
+    submit_request,
+)
 
 SW_CHAT = Chat.personal(SOCIAL_WORKER)
 TM_CHAT = Chat.personal(TEAM_MANAGER)
@@ -235,7 +242,14 @@ async def test_cheshire_easts_cf_assessment_gets_more_time_only_with_a_reason_an
     view = await press(bot, FRONT_DOOR_DECIDER, {"verb": "transfer.refresh", "data": {"record_id": row.id}})
     met = await press(bot, FRONT_DOOR_DECIDER, button(view, "transfer.form", "Threshold met"))
     team = str(inputs(met)["team"]["choices"][0]["value"])
-    await press(bot, FRONT_DOOR_DECIDER, button(met, "transfer.decide"), team=team, allocate_to_me="true")
+    await press(
+        bot,
+        FRONT_DOOR_DECIDER,
+        button(met, "transfer.decide"),
+        team=team,
+        allocate_to_me="true",
+        reason=THRESHOLD_REASON,
+    )
     view = await press(bot, FRONT_DOOR_DECIDER, {"verb": "transfer.refresh", "data": {"record_id": row.id}})
     record = await press(bot, FRONT_DOOR_DECIDER, button(view, "transfer.form", "Record what happened"))
     await press(bot, FRONT_DOOR_DECIDER, button(record, "transfer.decide"), fact="passed_to_area_team", on="2026-11-25")
@@ -297,7 +311,14 @@ async def test_york_keeps_a_stepped_up_family_open_to_early_help_for_ten_days_an
     view = await press(bot, FRONT_DOOR_DECIDER, {"verb": "transfer.refresh", "data": {"record_id": row.id}})
     met = await press(bot, FRONT_DOOR_DECIDER, button(view, "transfer.form", "Threshold met"))
     team = str(inputs(met)["team"]["choices"][0]["value"])
-    await press(bot, FRONT_DOOR_DECIDER, button(met, "transfer.decide"), team=team, allocate_to_me="true")
+    await press(
+        bot,
+        FRONT_DOOR_DECIDER,
+        button(met, "transfer.decide"),
+        team=team,
+        allocate_to_me="true",
+        reason=THRESHOLD_REASON,
+    )
     [ten] = [d for d in await _deadlines(bot) if d.rule_key == "open_to_early_help_ten_days"]
     # At least 10 days after allocation on Wednesday 25 November 2026: from the start of Saturday 5 December.
     assert (ten.kind, ten.due_at) == ("earliest", datetime(2026, 12, 5, 0, 0, tzinfo=UTC))

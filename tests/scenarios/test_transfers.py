@@ -27,6 +27,7 @@ from tests.scenarios.booking_steps import press
 from tests.scenarios.transfer_steps import (
     STEP_DOWN,
     STEP_UP,
+    THRESHOLD_REASON,
     first_choice,
     set_up_channels,
     start_request,
@@ -284,6 +285,27 @@ async def test_a_coordinator_cannot_make_the_front_doors_decisions(bot: BotUnder
     )
     assert "Only" in shown_text(refused)
     assert (await _transfers(bot))[0].state == "submitted"
+
+
+async def test_threshold_met_needs_its_reason_which_only_the_details_show(bot: BotUnderTest) -> None:
+    await _set_up_channels(bot)
+    form = await start_request(bot, EARLY_HELP_WORKER)
+    values = {**STEP_UP, "from_team": first_choice(form, "from_team"), "to_service": first_choice(form, "to_service")}
+    await submit_request(bot, EARLY_HELP_WORKER, form, **values)
+    [row] = await _transfers(bot)
+    view = await press(bot, FRONT_DOOR_DECIDER, {"verb": "transfer.refresh", "data": {"record_id": row.id}})
+    met = await press(bot, FRONT_DOOR_DECIDER, button(view, "transfer.form", "Threshold met"))
+    assert inputs(met)["reason"]["isRequired"] is True
+    team = first_choice(met, "team")
+    blank = await press(bot, FRONT_DOOR_DECIDER, button(met, "transfer.decide"), team=team, reason="  ")
+    assert "Say why the threshold for social care is met." in shown_text(blank)
+    assert (await _transfers(bot))[0].state == "submitted"
+    done = await press(bot, FRONT_DOOR_DECIDER, button(met, "transfer.decide"), team=team, reason=THRESHOLD_REASON)
+    assert "Accepted and allocated" in shown_text(done) and THRESHOLD_REASON not in json.dumps(done)
+    details = await press(bot, FRONT_DOOR_DECIDER, button(done, "transfer.details"))
+    assert "Why the threshold is met" in shown_text(details) and THRESHOLD_REASON in shown_text(details)
+    calls = await bot.deliver()
+    assert calls and THRESHOLD_REASON not in json.dumps([c.activity for c in calls])
 
 
 async def test_rochdale_gaps_block_acceptance_and_escalate_after_three_working_days(start_bot: Any) -> None:

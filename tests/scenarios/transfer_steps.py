@@ -65,6 +65,9 @@ STEP_DOWN = {
     "discussed_on": "2026-11-23",
 }
 
+# Why the front door found the threshold met: the family's circumstances, for the details view only.
+THRESHOLD_REASON = "Bruising seen at school and an account from the child: a strategy discussion is needed."
+
 STEP_UP = {
     **{k: v for k, v in STEP_DOWN.items() if not k.startswith("discussed")},
     "case_reference": "DEMO-0202",
