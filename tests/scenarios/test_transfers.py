@@ -388,3 +388,22 @@ async def test_a_number_typed_in_a_number_box_arrives_as_a_number_and_is_taken(b
     assert "Children: 3" in shown_text(reviewed), shown_text(reviewed)
     refused = await press(bot, SOCIAL_WORKER, button(form, "transfer.review"), **{**values, "children_count": True})
     assert "children count" in shown_text(refused).lower(), "a tick is not a number"
+
+
+async def test_each_viewer_gets_exactly_their_buttons_usual_first_and_the_rest_under_more(bot: BotUnderTest) -> None:
+    """A Redcar step down: nothing of the front door's, a meeting's or another direction's, and no cut-off."""
+    await _submitted_step_down(bot)
+    view = await _coordinator_view(bot, COORDINATOR)
+    [row] = view["body"][-1:]
+    top = [a["title"] for a in row["actions"]]
+    assert top[0] == "Accept and allocate", "the usual action first"
+    [more] = [a for a in row["actions"] if a["type"] == "Action.ShowCard"]
+    under = [a["title"] for a in more["card"]["actions"]]
+    every = [t for t in top if t != "More actions"] + under
+    assert "Decline" in every and "Ask for information" in every and "View details" in every
+    for foreign in ("Threshold met", "Route to early help", "No further action", "Outcome agreed", "Record outcome"):
+        assert foreign not in every, f"{foreign} is not the coordinators' on a Redcar step down"
+    assert len(every) == len(set(every)), "each action once"
+    mine = await _coordinator_view(bot, SOCIAL_WORKER)
+    titles = [b["title"] for b in buttons(mine)]
+    assert "Withdraw the request" in titles and "Accept and allocate" not in titles and "Decline" not in titles
