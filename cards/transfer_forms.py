@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from datetime import date
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
@@ -125,11 +126,53 @@ def _text(
     return out
 
 
-def _date(id_: str, label: str, value: str, *, required: bool = False) -> Json:
+def _date(id_: str, label: str, value: str, *, required: bool = False, max_day: date | None = None) -> Json:
     out: Json = {"type": "Input.Date", "id": id_, "label": label, "value": value}
     if required:
         out.update({"isRequired": True, "errorMessage": f"Enter {label.lower()}"})
+    if max_day is not None:
+        out["max"] = max_day.isoformat()
+        out["errorMessage"] = f"Enter {label.lower()}: today or earlier"
     return out
+
+
+# The request in short stages, each with Back; what was typed is kept in the database draft between them.
+STAGES = ("case", "consent", "agreement")
+STAGE_TITLES = {
+    "case": "The case and the move",
+    "consent": "The family's consent",
+    "agreement": "Your manager's agreement and the checklist",
+    "review": "Check and send",
+}
+CONSENT_SHORT = {
+    ConsentStatus.GIVEN: "Given",
+    ConsentStatus.REFUSED: "Refused",
+    ConsentStatus.NOT_SOUGHT_RISK: "Not sought (risk)",
+}
+Stage = Literal["case", "consent", "agreement"]
+Going = Literal["case", "consent", "agreement", "review"]
+
+
+class StepTransfer(ReviewTransfer):
+    """A stage's Next or Back: the stage's inputs (kept in the draft) and where to go."""
+
+    stage: Stage
+    go: Going
+
+
+def _step(title: str, direction: Direction, booking_id: int | None, stage: str, go: str, **extra: Any) -> Json:
+    data = {"direction": direction.value, "booking_id": booking_id, "stage": stage, "go": go, **extra}
+    action = execute(title, "transfer.step", data, style="positive" if go != "back" else None)
+    return action
+
+
+def _back(direction: Direction, booking_id: int | None, stage: str, go: str) -> Json:
+    """Back keeps what earlier stages saved; what is typed on this one since it opened is not checked."""
+    action = execute(
+        "Back", "transfer.step", {"direction": direction.value, "booking_id": booking_id, "stage": stage, "go": go}
+    )
+    action["associatedInputs"] = "none"
+    return action
 
 
 def render_transfer_form(
@@ -140,16 +183,43 @@ def render_transfer_form(
     problems: list[str] | None = None,
     booking_id: int | None = None,
     urgent: Json | None = None,
+    stage: Stage = "case",
+    today: date | None = None,
 ) -> Json:
-    """The request for one direction: the profile's lists, consent, the manager's agreement, the checklist."""
-    rules = profile.transfers
+    """One stage of the request for one direction: the case and the move; the family's consent; the manager's
+    agreement and the checklist. Then the review."""
     given = {k: str(v) for k, v in (values or {}).items() if v is not None}
+    number = STAGES.index(stage) + 1
     body: list[Json] = [heading(f"New transfer request: {DIRECTION_TITLES[direction]}")]
-    if urgent is not None:
-        body.append(urgent)
+    if urgent is not None and stage == "case":
+        body.append(urgent)  # before anything else: a child at immediate risk means phoning, not a form
+    body.append(text(f"Step {number} of {len(STAGES) + 1}: {STAGE_TITLES[stage]}", weight="Bolder"))
     if problems:
         body.append(container([text(p) for p in problems[:12]], style="attention"))
-    body.append(text("Never enter the child's name: the case reference is enough.", subtle=True))
+    actions: list[Json] = []
+    if stage == "case":
+        body += _case_inputs(profile, direction, given)
+    elif stage == "consent":
+        body += _consent_inputs(direction, booking_id, given, today)
+    else:
+        body += _agreement_inputs(profile, direction, given, today)
+    if number > 1:
+        actions.append(_back(direction, booking_id, stage, STAGES[number - 2]))
+    if number < len(STAGES):
+        following = STAGES[number]
+        extra = (
+            {"consent_status": given["consent_status"]} if stage == "consent" and given.get("consent_status") else {}
+        )
+        if stage != "consent" or extra:
+            actions.insert(0, _step("Next", direction, booking_id, stage, following, **extra))
+    else:
+        actions.insert(0, _step("Review", direction, booking_id, stage, "review"))
+    return card(body, actions)
+
+
+def _case_inputs(profile: PolicyProfile, direction: Direction, given: dict[str, str]) -> list[Json]:
+    rules = profile.transfers
+    body: list[Json] = [text("Never enter the child's name: the case reference is enough.", subtle=True)]
     body.append(
         _text("case_reference", "Case reference", given.get("case_reference", ""), max_length=32, required=True)
     )
@@ -157,6 +227,7 @@ def render_transfer_form(
         body.append(
             _text("child_initials", "Child's initials (optional)", given.get("child_initials", ""), max_length=8)
         )
+    count = given.get("children_count", "1")
     body.append(
         {
             "type": "Input.Number",
@@ -164,9 +235,9 @@ def render_transfer_form(
             "label": "Number of children in the family (the request covers them all)",
             "min": 1,
             "max": 15,
-            "value": int(given.get("children_count", "1") or 1) if given.get("children_count", "1").isdigit() else 1,
+            "value": int(count) if count.isdigit() else 1,
             "isRequired": True,
-            "errorMessage": "Enter the number of children",
+            "errorMessage": "Enter the number of children, from 1 to 15",
         }
     )
     body.append(_choice("from_team", "From team", [(t, t) for t in rules.from_teams], given.get("from_team", "")))
@@ -199,49 +270,85 @@ def render_transfer_form(
         )
     routes = [(ROUTE_TITLES.get(r, r), str(r)) for r in rules.routes]  # type: ignore[call-overload]
     body.append(_choice("route", "Route", routes, given.get("route", "")))
+    return body
 
-    body.append(text("The family's consent", weight="Bolder"))
-    consent = [(CONSENT_TITLES[c], c.value) for c in ConsentStatus]
-    body.append(_choice("consent_status", "Consent", consent, given.get("consent_status", ConsentStatus.GIVEN.value)))
-    body.append(
-        _text(
-            "consent_relationship",
-            "Given by (relationship to the child)",
-            given.get("consent_relationship", ""),
-            max_length=40,
-        )
-    )
-    body.append(_text("consent_initials", "Their initials", given.get("consent_initials", ""), max_length=8))
-    body.append(_text("consent_how", "How consent was given", given.get("consent_how", ""), max_length=80))
-    body.append(_date("consent_on", "When consent was given", given.get("consent_on", "")))
-    body.append(
-        _text(
-            "consent_risk_reason",
-            "If not sought: why seeking it would increase the risk to the child",
-            given.get("consent_risk_reason", ""),
-            max_length=500,
-            multiline=True,
-        )
-    )
-    body.append(
-        _text(
-            "consent_agreed_by",
-            "If not sought: the manager who agreed",
-            given.get("consent_agreed_by", ""),
-            max_length=80,
-        )
-    )
 
-    body.append(text("Your manager's agreement", weight="Bolder"))
-    body.append(_text("manager", "Manager who agreed", given.get("manager", ""), max_length=80, required=True))
-    body.append(
+def _consent_inputs(
+    direction: Direction, booking_id: int | None, given: dict[str, str], today: date | None
+) -> list[Json]:
+    """First the answer, as three buttons; then only the fields that answer needs."""
+    chosen = given.get("consent_status", "")
+    body: list[Json] = [text("What did the family say?")]
+    answers = []
+    for status in ConsentStatus:
+        title = CONSENT_SHORT[status]
+        action = _step(title, direction, booking_id, "consent", "consent", consent_status=status.value)
+        action["associatedInputs"] = "none"
+        action["style"] = "positive" if status.value == chosen else "default"
+        answers.append(action)
+    body.append({"type": "ActionSet", "actions": answers})
+    if chosen == ConsentStatus.GIVEN.value:
+        body.append(text(f"Answer: {CONSENT_TITLES[ConsentStatus.GIVEN]}", weight="Bolder"))
+        body.append(
+            _text(
+                "consent_relationship",
+                "Given by (relationship to the child)",
+                given.get("consent_relationship", ""),
+                max_length=40,
+                required=True,
+            )
+        )
+        body.append(
+            _text("consent_initials", "Their initials", given.get("consent_initials", ""), max_length=8, required=True)
+        )
+        body.append(
+            _text("consent_how", "How consent was given", given.get("consent_how", ""), max_length=80, required=True)
+        )
+        body.append(
+            _date("consent_on", "When consent was given", given.get("consent_on", ""), required=True, max_day=today)
+        )
+    elif chosen == ConsentStatus.NOT_SOUGHT_RISK.value:
+        body.append(text(f"Answer: {CONSENT_TITLES[ConsentStatus.NOT_SOUGHT_RISK]}", weight="Bolder"))
+        body.append(
+            _text(
+                "consent_risk_reason",
+                "Why seeking consent would increase the risk to the child",
+                given.get("consent_risk_reason", ""),
+                max_length=500,
+                multiline=True,
+                required=True,
+            )
+        )
+        body.append(
+            _text(
+                "consent_agreed_by",
+                "The manager who agreed not to seek it",
+                given.get("consent_agreed_by", ""),
+                max_length=80,
+                required=True,
+            )
+        )
+    elif chosen == ConsentStatus.REFUSED.value:
+        body.append(text(f"Answer: {CONSENT_TITLES[ConsentStatus.REFUSED]}", weight="Bolder"))
+        body.append(text("Where the procedure needs consent, the review will say the request cannot go."))
+    else:
+        body.append(text("Choose an answer to go on.", subtle=True))
+    return body
+
+
+def _agreement_inputs(
+    profile: PolicyProfile, direction: Direction, given: dict[str, str], today: date | None
+) -> list[Json]:
+    body: list[Json] = [
+        _text("manager", "Manager who agreed", given.get("manager", ""), max_length=80, required=True),
         _date(
             "manager_decided_on",
             "Date of the decision in supervision",
             given.get("manager_decided_on", ""),
             required=True,
-        )
-    )
+            max_day=today,
+        ),
+    ]
     if direction in (Direction.STEP_DOWN_EARLY_HELP, Direction.STEP_DOWN_UNIVERSAL):
         body.append(
             _text(
@@ -251,9 +358,8 @@ def render_transfer_form(
                 max_length=80,
             )
         )
-        body.append(_date("discussed_on", "Date of that discussion", given.get("discussed_on", "")))
-
-    items = rules.checklists.get(direction, [])
+        body.append(_date("discussed_on", "Date of that discussion", given.get("discussed_on", ""), max_day=today))
+    items = profile.transfers.checklists.get(direction, [])
     if items:
         body.append(text("Readiness checklist: tick what is done and on the record", weight="Bolder"))
         for item in items:
@@ -262,16 +368,14 @@ def render_transfer_form(
                 {
                     "type": "Input.Toggle",
                     "id": key,
-                    "label": item.label,
-                    "title": "Done",
+                    "title": item.label,
                     "valueOn": "true",
                     "valueOff": "false",
                     "value": given.get(key, "false"),
+                    "wrap": True,
                 }
             )
-    data = {"direction": direction.value, "booking_id": booking_id}
-    actions = [execute("Review", "transfer.review", data, style="positive")]
-    return card(body, actions)
+    return body
 
 
 def render_transfer_review(
@@ -317,7 +421,7 @@ def render_transfer_review(
         body,
         [
             execute("Submit the request", "transfer.submit", ids, style="positive"),
-            execute("Change", "transfer.start", {"direction": details.direction.value}),
+            _back(details.direction, details.booking_id, "agreement", "agreement"),
         ],
     )
 

@@ -11,8 +11,12 @@ from cards.common import render_error
 from cards.payloads import ActionPayload
 from cards.transfer_card import next_deadline, render_transfer_list
 from cards.transfer_forms import (
+    CHECK_PREFIX,
+    STAGES,
     ReviewTransfer,
+    Stage,
     StartTransfer,
+    StepTransfer,
     SubmitTransfer,
     UrgentCalled,
     render_direction_picker,
@@ -117,7 +121,8 @@ async def _start(turn: Turn, services: Services, direction: Direction | None, bo
         if draft is not None and not values:
             # An Assessment Team discussion, or an earlier unfinished request.
             values = {k: v for k, v in draft.data.items() if k != "details"}
-    return Reply(cards=[_form(services, direction, values=values, booking_id=booking_id)])
+    today = calendar_of(services).local_date(turn.now)
+    return Reply(cards=[_form(services, direction, values=values, booking_id=booking_id, today=today)])
 
 
 def _form(
@@ -127,6 +132,8 @@ def _form(
     values: dict[str, Any],
     problems: list[str] | None = None,
     booking_id: int | None = None,
+    stage: Stage = "case",
+    today: date | None = None,
 ) -> dict[str, Any]:
     urgent = None
     if direction is Direction.STEP_UP:
@@ -136,7 +143,14 @@ def _form(
             front_door=services.profile.labels.front_door,
         )
     return render_transfer_form(
-        services.profile, direction, values=values, problems=problems, booking_id=booking_id, urgent=urgent
+        services.profile,
+        direction,
+        values=values,
+        problems=problems,
+        booking_id=booking_id,
+        urgent=urgent,
+        stage=stage,
+        today=today,
     )
 
 
@@ -198,21 +212,54 @@ def _problems_of(exc: ValidationError) -> list[str]:
     return [f"Please check {_FIELD_WORDS.get(f, f.replace('_', ' '))}." for f in fields]
 
 
-@router.action("transfer.review", payload=ReviewTransfer, roles=REQUESTERS)
-async def review(turn: Turn, services: Services, payload: ReviewTransfer) -> Reply:
-    values = payload.model_dump(exclude={"verb", "v"})
+# Which stage of the form asks for each field, so a problem found at the review opens the stage that fixes it.
+_STAGE_OF: dict[str, Stage] = {
+    "consent": "consent",
+    "manager": "agreement",
+    "discussed_with": "agreement",
+    "discussed_on": "agreement",
+    "checklist": "agreement",
+}
+
+
+def _stage_for(fields: list[str], problems: list[str]) -> Stage:
+    stages = [_STAGE_OF.get(f, "case") for f in fields]
+    for problem in problems:
+        words = problem.lower()
+        if "consent" in words:
+            stages.append("consent")
+        elif "manager" in words or "discussion" in words or "checklist" in words:
+            stages.append("agreement")
+        else:
+            stages.append("case")
+    return min(stages, key=STAGES.index) if stages else "case"
+
+
+async def _reviewed(turn: Turn, services: Services, payload: ReviewTransfer, values: dict[str, Any]) -> Reply:
+    """Everything checked at once: the review card, or the stage where the first problem is, saying what."""
     if payload.direction not in directions_for(turn, services):
         return Reply(cards=[render_error("You can't ask for that", "Your roles don't make that kind of request.")])
     calendar = calendar_of(services)
+    today = calendar.local_date(turn.now)
+    fields: list[str] = []
     try:
         details = TransferDetails.model_validate(details_from(payload))
-        problems = request_problems(details, services.profile, today=calendar.local_date(turn.now))
+        problems = request_problems(details, services.profile, today=today)
     except ValidationError as exc:
         problems = _problems_of(exc)
+        fields = sorted({str(err["loc"][0]) for err in exc.errors() if err["loc"]})
     if problems:
-        return Reply(
-            cards=[_form(services, payload.direction, values=values, problems=problems, booking_id=payload.booking_id)]
+        stage = _stage_for(fields, problems)
+        form = _form(
+            services,
+            payload.direction,
+            values=values,
+            problems=problems,
+            booking_id=payload.booking_id,
+            stage=stage,
+            today=today,
         )
+        return Reply(cards=[form])
     channel = receiving_channel(details, services.profile)
     async with services.uow() as uow:
         draft = await uow.drafts.start(
@@ -233,6 +280,46 @@ async def review(turn: Turn, services: Services, payload: ReviewTransfer) -> Rep
         channel_title=_channel_title(channel, services),
     )
     return Reply(cards=[card])
+
+
+@router.action("transfer.review", payload=ReviewTransfer, roles=REQUESTERS)
+async def review(turn: Turn, services: Services, payload: ReviewTransfer) -> Reply:
+    """Every input at once (a card from before the form came in stages)."""
+    return await _reviewed(turn, services, payload, payload.model_dump(exclude={"verb", "v"}))
+
+
+def _sent(payload: StepTransfer) -> dict[str, Any]:
+    """What this stage's card sent: its inputs and toggles, not the step's own fields."""
+    sent = payload.model_dump(exclude_unset=True, exclude={"verb", "v", "stage", "go"})
+    return {**sent, **(payload.model_extra or {})}
+
+
+@router.action("transfer.step", payload=StepTransfer, roles=REQUESTERS)
+async def step(turn: Turn, services: Services, payload: StepTransfer) -> Reply:
+    """Next, Back or Review on a stage: what it sent joins the draft, then the stage asked for (or the review)."""
+    if payload.direction not in directions_for(turn, services):
+        return Reply(cards=[render_error("You can't ask for that", "Your roles don't make that kind of request.")])
+    async with services.uow() as uow:
+        draft = await uow.drafts.get(turn.actor.tenant_id, turn.actor.object_id, FLOW, turn.now)
+        kept = {k: v for k, v in (draft.data if draft else {}).items() if k != "details"}
+        if kept.get("direction") not in (None, payload.direction.value):
+            kept = {}  # an unfinished request for another direction is not this one
+        values = {**kept, **_sent(payload), "direction": payload.direction.value, "booking_id": payload.booking_id}
+        await uow.drafts.start(turn.actor.tenant_id, turn.actor.object_id, FLOW, values, turn.now, DRAFT_TTL)
+    today = calendar_of(services).local_date(turn.now)
+    if payload.go == "review":
+        known = {k: v for k, v in values.items() if k in ReviewTransfer.model_fields or k.startswith(CHECK_PREFIX)}
+        try:
+            full = ReviewTransfer.model_validate({**known, "verb": "transfer.review"})
+        except ValidationError as exc:
+            problems = _problems_of(exc)
+            return Reply(cards=[_form(services, payload.direction, values=values, problems=problems, today=today)])
+        return await _reviewed(turn, services, full, values)
+    today = calendar_of(services).local_date(turn.now)
+    form = _form(
+        services, payload.direction, values=values, booking_id=payload.booking_id, stage=payload.go, today=today
+    )
+    return Reply(cards=[form])
 
 
 @router.change("transfer.submit", payload=SubmitTransfer, roles=REQUESTERS)

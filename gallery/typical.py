@@ -370,6 +370,15 @@ TYPICAL: dict[str, Callable[[], Card]] = {
         values={},
         urgent=urgent_warning_block(day_phone="01642 000 000", out_of_hours_phone="01642 000 001", front_door="MACH"),
     ),
+    "render_transfer_form[consent, not yet answered]": lambda: render_transfer_form(
+        REDCAR, Direction.STEP_DOWN_EARLY_HELP, values={"case_reference": "DEMO-0004"}, stage="consent", today=DAY
+    ),
+    "render_transfer_form[consent given]": lambda: render_transfer_form(
+        REDCAR, Direction.STEP_DOWN_EARLY_HELP, values={"consent_status": "given"}, stage="consent", today=DAY
+    ),
+    "render_transfer_form[agreement and checklist]": lambda: render_transfer_form(
+        REDCAR, Direction.STEP_DOWN_EARLY_HELP, values={"manager": "T.M."}, stage="agreement", today=DAY
+    ),
     "render_transfer_review": lambda: render_transfer_review(
         REQUEST, REDCAR, draft_id=1, version=2, wording="", missing=[], channel_title="Early Help Coordinators"
     ),

@@ -365,6 +365,20 @@ WORST_CASES: dict[str, Callable[[], dict[str, Any]]] = {
         booking_id=1,
         urgent=urgent_warning_block(day_phone="0" * 20, out_of_hours_phone="0" * 20, front_door="W" * 40),
     ),
+    **{
+        f"render_transfer_form[{stage}, {status}]": partial(
+            render_transfer_form,
+            ROCHDALE,
+            Direction.STEP_DOWN_EARLY_HELP,
+            values={**FORM_VALUES, "consent_status": status, "consent_risk_reason": "W" * 500},
+            problems=[LONG[:200]] * 12,
+            booking_id=1,
+            stage=stage,
+            today=DAY,
+        )
+        for stage in ("consent", "agreement")
+        for status in ("given", "not_sought_risk")
+    },
     "render_transfer_review": lambda: render_transfer_review(
         REQUEST,
         ROCHDALE,

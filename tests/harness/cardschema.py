@@ -48,7 +48,8 @@ def accessibility_problems(card: dict[str, Any]) -> list[str]:
     for element in _walk(card):
         kind = str(element.get("type", ""))
         if kind.startswith("Input."):
-            if not element.get("label"):
+            # A toggle's title is read as its label (a checklist item is one toggle titled with the item).
+            if not element.get("label") and not (kind == "Input.Toggle" and element.get("title")):
                 problems.append(f"input {element.get('id')!r} has no label")
             if element.get("isRequired") and not element.get("errorMessage"):
                 problems.append(f"required input {element.get('id')!r} has no errorMessage")

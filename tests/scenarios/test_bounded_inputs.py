@@ -9,7 +9,7 @@ from bot.settings import REPO_ROOT
 from tests.conftest import COORDINATOR, SOCIAL_WORKER, BotUnderTest
 from tests.harness.cardwalk import button, shown_text
 from tests.scenarios.booking_steps import open_clinics, press, slot_buttons
-from tests.scenarios.transfer_steps import STEP_DOWN, first_choice, start_request
+from tests.scenarios.transfer_steps import STEP_DOWN, first_choice, review_request, start_request
 
 FULL_WIDTH = "DEMO-\uff10\uff10\uff10\uff11"  # DEMO-0001 in full-width digits: \\d matches them, a lookup does not
 
@@ -42,7 +42,7 @@ async def test_a_booking_for_a_case_written_in_full_width_digits_is_refused(bot:
 async def test_a_transfer_request_for_a_case_in_full_width_digits_is_refused(bot: BotUnderTest) -> None:
     form = await start_request(bot, SOCIAL_WORKER)
     values = {**STEP_DOWN, "case_reference": FULL_WIDTH, "to_service": first_choice(form, "to_service")}
-    reviewed = await press(bot, SOCIAL_WORKER, button(form, "transfer.review"), **values)
+    reviewed = await review_request(bot, SOCIAL_WORKER, form, **values)
     assert "case reference" in shown_text(reviewed).lower()
 
 

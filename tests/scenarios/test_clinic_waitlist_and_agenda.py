@@ -256,6 +256,11 @@ async def test_assessment_team_social_workers_record_a_discussion_instead_of_boo
     form = await press(bot, ASSESSMENT_WORKER, button(done, "transfer.start"))
     fields = inputs(form)
     assert fields["case_reference"]["value"] == "DEMO-0042"
+    # The discussion is asked at the third stage, with the manager's agreement: it is there, prefilled.
+    consent = await press(bot, ASSESSMENT_WORKER, button(form, "transfer.step", "Next"))
+    given = await press(bot, ASSESSMENT_WORKER, button(consent, "transfer.step", "Given"))
+    agreement = await press(bot, ASSESSMENT_WORKER, button(given, "transfer.step", "Next"))
+    fields = inputs(agreement)
     assert (fields["discussed_with"]["value"], fields["discussed_on"]["value"]) == ("E.C.", "2026-11-24")
 
 

@@ -172,7 +172,7 @@ async def test_every_reachable_action_with_a_mutated_payload_gets_a_clear_answer
             walked.setdefault((verb, tuple(sorted(data))), (person, data))
     verbs = {verb for verb, _ in walked}
     # The walk reached the flows: booking, the transfer request, and the cards that decide it.
-    assert {"booking.pick", "booking.review", "transfer.start", "transfer.review", "transfer.refresh"} <= verbs
+    assert {"booking.pick", "booking.review", "transfer.start", "transfer.step", "transfer.refresh"} <= verbs
     await bot.deliver()
     before = await _row_counts(bot)
     mark = bot.connector.snapshot()

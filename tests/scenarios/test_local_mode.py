@@ -83,7 +83,7 @@ def test_an_empty_tenant_list_is_open_only_in_local_mode() -> None:
 async def test_in_local_mode_a_request_with_no_channel_set_comes_back_to_the_same_chat(start_bot: Any) -> None:
     from tests.harness.cardwalk import button, inputs
     from tests.scenarios.booking_steps import press
-    from tests.scenarios.transfer_steps import STEP_DOWN, first_choice, start_request
+    from tests.scenarios.transfer_steps import STEP_DOWN, first_choice, review_request, start_request
 
     bot: BotUnderTest = await start_bot(
         app_id="", app_password="", local_mode=True, allowed_tenants=[], coordinators_channel_id=""
@@ -93,7 +93,7 @@ async def test_in_local_mode_a_request_with_no_channel_set_comes_back_to_the_sam
     form = await press(bot, NOBODY, button(picker, "transfer.start", "Step down to early help"))
     values = {**STEP_DOWN, "from_team": first_choice(form, "from_team"), "to_service": first_choice(form, "to_service")}
     assert "case_reference" in inputs(form)
-    reviewed = await press(bot, NOBODY, button(form, "transfer.review"), **values)
+    reviewed = await review_request(bot, NOBODY, form, **values)
     sent = await press(bot, NOBODY, button(reviewed, "transfer.submit"))
     assert "the request comes back to this chat" in json.dumps(sent), "the confirmation says where it went"
     calls = await bot.deliver()

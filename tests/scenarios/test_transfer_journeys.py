@@ -28,6 +28,7 @@ from tests.scenarios.transfer_steps import (
     STEP_DOWN,
     STEP_UP,
     first_choice,
+    review_request,
     set_up_channels,
     start_request,
     step_across,
@@ -84,7 +85,7 @@ async def test_a_booking_starts_the_request_prefilled_and_carries_redcars_wordin
         "from_team": first_choice(form, "from_team"),
         "to_service": first_choice(form, "to_service"),
     }
-    reviewed = await press(bot, SOCIAL_WORKER, button(form, "transfer.review"), **values)
+    reviewed = await review_request(bot, SOCIAL_WORKER, form, **values)
     assert "agreed with Team Manager and following discussion with Early Help Coordinator" in shown_text(reviewed)
 
 

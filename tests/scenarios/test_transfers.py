@@ -29,6 +29,7 @@ from tests.scenarios.transfer_steps import (
     STEP_UP,
     THRESHOLD_REASON,
     first_choice,
+    review_request,
     set_up_channels,
     start_request,
     submit_request,
@@ -99,10 +100,10 @@ async def test_redcar_wording_is_carried_only_when_its_facts_hold(bot: BotUnderT
     await _set_up_channels(bot)
     form = await start_request(bot, SOCIAL_WORKER)
     values = {**STEP_DOWN, "to_service": first_choice(form, "to_service")}
-    with_discussion = await press(bot, SOCIAL_WORKER, button(form, "transfer.review"), **values)
+    with_discussion = await review_request(bot, SOCIAL_WORKER, form, **values)
     assert "following discussion with Early Help Coordinator" in shown_text(with_discussion)
-    no_discussion = await press(
-        bot, SOCIAL_WORKER, button(form, "transfer.review"), **{**values, "discussed_with": "", "discussed_on": ""}
+    no_discussion = await review_request(
+        bot, SOCIAL_WORKER, form, **{**values, "discussed_with": "", "discussed_on": ""}
     )
     assert "following discussion" not in shown_text(no_discussion)
 
@@ -117,7 +118,7 @@ async def test_a_step_down_without_the_familys_consent_is_refused_and_writes_not
         "consent_risk_reason": "Asking would alert the adult who harms",
         "consent_agreed_by": "T.M.",
     }
-    refused = await press(bot, SOCIAL_WORKER, button(form, "transfer.review"), **values)
+    refused = await review_request(bot, SOCIAL_WORKER, form, **values)
     assert "needs the family's consent" in shown_text(refused)
     assert buttons(refused, "transfer.submit") == []
     assert await _transfers(bot) == []
@@ -224,8 +225,8 @@ async def test_malformed_and_oversized_payloads_write_nothing(bot: BotUnderTest)
     form = await start_request(bot, SOCIAL_WORKER)
     values = {**STEP_DOWN, "to_service": first_choice(form, "to_service")}
     before = len(await _audit(bot))
-    huge = await press(bot, SOCIAL_WORKER, button(form, "transfer.review"), **{**values, "reason": "x" * 5000})
-    smuggled = await press(bot, SOCIAL_WORKER, button(form, "transfer.review"), **{**values, "is_admin": "true"})
+    huge = await review_request(bot, SOCIAL_WORKER, form, **{**values, "reason": "x" * 5000})
+    smuggled = await review_request(bot, SOCIAL_WORKER, form, **{**values, "is_admin": "true"})
     bad_verb = await press(bot, SOCIAL_WORKER, {"verb": "transfer.explode", "data": {}})
     bad_event = await press(
         bot, COORDINATOR, {"verb": "transfer.act", "data": {"record_id": 1, "version": 1, "event": "x"}}
@@ -384,9 +385,9 @@ async def test_a_number_typed_in_a_number_box_arrives_as_a_number_and_is_taken(b
     await _set_up_channels(bot)
     form = await start_request(bot, SOCIAL_WORKER)
     values = {**STEP_DOWN, "to_service": first_choice(form, "to_service"), "children_count": 3}
-    reviewed = await press(bot, SOCIAL_WORKER, button(form, "transfer.review"), **values)
+    reviewed = await review_request(bot, SOCIAL_WORKER, form, **values)
     assert "Children: 3" in shown_text(reviewed), shown_text(reviewed)
-    refused = await press(bot, SOCIAL_WORKER, button(form, "transfer.review"), **{**values, "children_count": True})
+    refused = await review_request(bot, SOCIAL_WORKER, form, **{**values, "children_count": True})
     assert "children count" in shown_text(refused).lower(), "a tick is not a number"
 
 
