@@ -8,6 +8,7 @@ from pydantic import Field
 
 from cards.elements import Json, card, container, execute, facts, heading, text
 from cards.payloads import ID_MAX, VERSION_MAX, ActionPayload, WithToggles
+from domain.consent_terms import METHOD_TITLES, REQUEST_STATUSES, SCOPE_SHORT, SCOPE_TITLES, ConsentMethod, method_of
 from domain.directions import DIRECTION_TITLES, Direction
 from domain.profiles import PolicyProfile
 from domain.transfers import CONSENT_TITLES, REASON_MAX, ROUTE_TITLES, ConsentStatus, TransferDetails
@@ -44,6 +45,7 @@ class ReviewTransfer(WithToggles):
     consent_on: str = Field("", max_length=10)
     consent_risk_reason: str = Field("", max_length=REASON_MAX)
     consent_agreed_by: str = Field("", max_length=160)
+    consent_scopes: str = Field("", max_length=400)  # the multi-select's comma-separated values
     manager: str = Field("", max_length=160)
     manager_decided_on: str = Field("", max_length=10)
     discussed_with: str = Field("", max_length=160)
@@ -51,6 +53,9 @@ class ReviewTransfer(WithToggles):
 
     def ticked(self) -> dict[str, bool]:
         return self.toggled()
+
+    def scopes(self) -> list[str]:
+        return [s.strip() for s in self.consent_scopes.split(",") if s.strip()]
 
 
 class SubmitTransfer(ActionPayload):
@@ -183,7 +188,7 @@ def render_transfer_form(
     body.append(_choice("route", "Route", routes, given.get("route", "")))
 
     body.append(text("The family's consent", weight="Bolder"))
-    consent = [(CONSENT_TITLES[c], c.value) for c in ConsentStatus]
+    consent = [(CONSENT_TITLES[c], c.value) for c in REQUEST_STATUSES]
     body.append(_choice("consent_status", "Consent", consent, given.get("consent_status", ConsentStatus.GIVEN.value)))
     body.append(
         _text(
@@ -194,8 +199,23 @@ def render_transfer_form(
         )
     )
     body.append(_text("consent_initials", "Their initials", given.get("consent_initials", ""), max_length=8))
-    body.append(_text("consent_how", "How consent was given", given.get("consent_how", ""), max_length=80))
+    how = method_of(given.get("consent_how", ""))
+    methods = [(METHOD_TITLES[m].capitalize(), m.value) for m in ConsentMethod]
+    body.append(_choice("consent_how", "How consent was given", methods, how.value if how else "", required=False))
     body.append(_date("consent_on", "When consent was given", given.get("consent_on", "")))
+    offered = profile.consent.scopes
+    chosen = [v for v in given.get("consent_scopes", "").split(",") if v in {s.value for s in offered}]
+    scopes: Json = {
+        "type": "Input.ChoiceSet",
+        "id": "consent_scopes",
+        "label": "What the family consented to (tick each)",
+        "isMultiSelect": True,
+        "style": "expanded",
+        "choices": [{"title": SCOPE_TITLES[s], "value": s.value} for s in offered],
+    }
+    if chosen:
+        scopes["value"] = ",".join(chosen)
+    body.append(scopes)
     body.append(
         _text(
             "consent_risk_reason",
@@ -269,7 +289,6 @@ def render_transfer_review(
     channel_title: str,
 ) -> Json:
     """What will be sent, before anything is; the checklist's gaps are said plainly."""
-    consent = details.consent
     body: list[Json] = [
         heading("Check and submit"),
         facts(
@@ -280,7 +299,7 @@ def render_transfer_review(
                 ("From", details.from_team),
                 ("To", details.to_service),
                 ("Route", ROUTE_TITLES[details.route]),
-                ("Consent", CONSENT_TITLES[consent.status]),
+                ("Consent", _consent_words(details)),
                 ("Manager", f"{details.manager.manager}, {format_date(details.manager.decided_on)}"),
                 ("Goes to", channel_title),
             ]
@@ -304,6 +323,14 @@ def render_transfer_review(
             execute("Change", "transfer.start", {"direction": details.direction.value}),
         ],
     )
+
+
+def _consent_words(details: TransferDetails) -> str:
+    consent = details.consent
+    words = CONSENT_TITLES[consent.status]
+    if consent.status is ConsentStatus.GIVEN and consent.scopes:
+        words += "; scope: " + ", ".join(SCOPE_SHORT[s] for s in consent.scopes)
+    return words
 
 
 def render_urgent_recorded(front_door: str) -> Json:

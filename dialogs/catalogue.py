@@ -7,6 +7,7 @@ from dialogs import (
     booking_assessment,
     booking_waitlist,
     clinic_agenda,
+    consent,
     dead_letters,
     deadline_actions,
     digests,
@@ -34,4 +35,5 @@ def build_router() -> Router:
     root.include(deadline_actions.router)
     root.include(outcomes.router)
     root.include(disputes.router)
+    root.include(consent.router)
     return root

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.actions import ProcessedActions
 from storage.audit import AuditLog
 from storage.clinic import ClinicRepository
+from storage.consent import ConsentRepository
 from storage.conversations import ConversationRepository
 from storage.deadlines import DeadlineRepository
 from storage.disputes import DisputeRepository
@@ -58,6 +59,7 @@ class UnitOfWork:
         self.deadlines = DeadlineRepository(self._session)
         self.outcomes = OutcomeRepository(self._session)
         self.disputes = DisputeRepository(self._session)
+        self.consents = ConsentRepository(self._session)
         return self
 
     async def __aexit__(

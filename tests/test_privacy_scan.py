@@ -11,6 +11,7 @@ import json
 
 from tests.conftest import SUITE_RECORD
 from tests.scenarios.booking_steps import GOOD_DETAILS
+from tests.scenarios.consent_steps import NOT_SOUGHT
 from tests.scenarios.outcome_steps import OUTCOME_DETAILS
 from tests.scenarios.transfer_steps import STEP_DOWN, STEP_UP
 
@@ -22,6 +23,7 @@ FAMILY_DETAILS = {
     GOOD_DETAILS["reason"],
     "Asking would alert the adult who harms",
     *OUTCOME_DETAILS,
+    NOT_SOUGHT["risk_reason"],
 }
 # The views a person opens on purpose, each audited: they are where the details belong.
 OPENED_ON_PURPOSE = (

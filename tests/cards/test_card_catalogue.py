@@ -45,6 +45,7 @@ from cards.common import (
     render_notice,
     render_welcome,
 )
+from cards.consent import render_consent_choice, render_consent_form
 from cards.dead_letters import (
     DeadLetterView,
     render_dead_letter,
@@ -80,6 +81,8 @@ from cards.transfer_forms import (
 from cards.weekly_digest import render_weekly_digest
 from domain.booking import REASON_MAX, TEAM_MAX, Booking, BookingDetails, BookingStatus, Slot
 from domain.clinic import ClinicDate
+from domain.consent import ConsentEntry, ConsentRecord
+from domain.consent_terms import ConsentMethod, ConsentScope, ConsentStatus
 from domain.deadline_rules import Kind, Owner
 from domain.deadlines import Deadline, Extension
 from domain.directions import Direction
@@ -427,6 +430,78 @@ WORST_CASES: dict[str, Callable[[], dict[str, Any]]] = {
         late_note(LONG[:60]),
     ),
 }
+
+# The family's consent: a typical entry, and the largest an entry can be, on a request paused for it.
+CONSENT_TYPICAL = ConsentEntry(
+    status=ConsentStatus.GIVEN,
+    on=DAY,
+    relationship="Mother",
+    initials="A.B.",
+    method=ConsentMethod.IN_PERSON,
+    scopes=(ConsentScope.SHARE_INFORMATION, ConsentScope.EARLY_HELP_OFFER),
+)
+CONSENT_LARGEST = ConsentEntry(
+    status=ConsentStatus.NOT_SOUGHT_RISK,
+    on=DAY,
+    relationship="W" * 40,
+    initials="W" * 8,
+    method=ConsentMethod.AT_MEETING,
+    scopes=tuple(ConsentScope),
+    risk_reason="W" * 500,
+    agreed_by="W" * 80,
+)
+CONSENT_RECORDS = [
+    ConsentRecord(10**9, "WWWWWW-99999999", i, entry, "W" * 128, "o", START)
+    for i, entry in enumerate(
+        [CONSENT_LARGEST, CONSENT_LARGEST.model_copy(update={"status": ConsentStatus.GIVEN_AGAIN})] * 6, start=1
+    )
+]
+CONSENT_NOTE = CONSENT_LARGEST.model_copy(update={"status": ConsentStatus.GIVEN_AGAIN}).note(10**6)
+PAUSED = replace(
+    TRANSFER,
+    state=State.PAUSED,
+    paused_from=State.GAPS_OPEN,
+    decision=TRANSFER.decision.model_copy(update={"consent": CONSENT_NOTE}),
+)
+CONSENTED = replace(PAUSED, state=State.SUBMITTED, paused_from=None)
+YORK = PROFILES["york"]
+WORST_CASES.update(
+    {
+        "render_consent_choice": lambda: render_consent_choice(CONSENTED, ROCHDALE, list(ConsentStatus), note=LONG),
+        "render_consent_choice[typical]": lambda: render_consent_choice(
+            replace(CONSENTED, decision=Decisions(consent=CONSENT_TYPICAL.note(1))),
+            YORK,
+            [ConsentStatus.GIVEN, ConsentStatus.REFUSED, ConsentStatus.WITHDRAWN, ConsentStatus.NOT_SOUGHT_RISK],
+        ),
+        **{
+            f"render_consent_form[{status.value}]": (
+                lambda status=status: render_consent_form(
+                    CONSENTED,
+                    ROCHDALE,
+                    status,
+                    today=DAY,
+                    note=LONG,
+                    values={
+                        "relationship": "W" * 80,
+                        "initials": "W" * 16,
+                        "risk_reason": "W" * 1000,
+                        "agreed_by": "W" * 160,
+                        "scopes": ",".join(s.value for s in ConsentScope),
+                    },
+                )
+            )
+            for status in ConsentStatus
+        },
+        "render_consent_form[typical]": lambda: render_consent_form(CONSENTED, YORK, ConsentStatus.GIVEN, today=DAY),
+        "render_transfer_card[consent]": lambda: render_transfer_card(
+            PAUSED, ROCHDALE, CAL, events=list(Event), deadlines=DEADLINES, now=START
+        ),
+        "render_transfer_details[consent]": lambda: render_transfer_details(
+            PAUSED, ROCHDALE, CAL, outcome=VERSION, disputes=[SETTLED] * 3, consents=CONSENT_RECORDS
+        ),
+        "render_outcome_history[consent]": lambda: render_outcome_history([VERSION] * 9, PAUSED, REDCAR, CAL),
+    }
+)
 
 
 def _renderers() -> set[str]:

@@ -92,6 +92,14 @@ def first_choice(form: dict[str, Any], input_id: str) -> str:
     return str(inputs(form)[input_id]["choices"][0]["value"])
 
 
+def all_scopes(form: dict[str, Any]) -> str:
+    """The consent's scope ticked for everything the form offers (so the profile's [consent] rules hold)."""
+    from tests.harness.cardwalk import inputs
+
+    offered = inputs(form).get("consent_scopes")
+    return ",".join(c["value"] for c in offered["choices"]) if offered else ""
+
+
 def filled(form: dict[str, Any], base: dict[str, Any], **overrides: Any) -> dict[str, Any]:
     """A request form's values: `base` with the first of each list the profile offers, and the overrides."""
     from tests.harness.cardwalk import inputs
@@ -104,6 +112,8 @@ def filled(form: dict[str, Any], base: dict[str, Any], **overrides: Any) -> dict
     }
     if "level_of_need" in inputs(form):
         values["level_of_need"] = first_choice(form, "level_of_need")
+    if "consent_scopes" in inputs(form):
+        values["consent_scopes"] = all_scopes(form)
     return {**values, **overrides}
 
 
