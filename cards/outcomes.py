@@ -348,7 +348,7 @@ def outcome_elements(
     if outcome.final_meeting_on is not None:
         rows.append(("Final Child in Need meeting", format_date(outcome.final_meeting_on)))
     if transfer.decision.consent is not None:
-        rows.append(("Consent now", consent_line(transfer.decision.consent)))
+        rows.append(("Consent", consent_line(transfer.decision.consent)))
     fields = {f.key: f.label for f in profile.outcomes.fields}
     items: list[Json] = [facts(rows)]
     warning = window_warning(outcome, transfer, profile, calendar)

@@ -114,7 +114,8 @@ def first_entry(details: TransferDetails, today: date) -> ConsentEntry:
         relationship=consent.relationship,
         initials=consent.initials,
         method=method_of(consent.how),
-        scopes=tuple(s for s in ConsentScope if s in consent.scopes),
+        # Only consent given covers anything: a refusal's or a "not sought"'s ticks mean nothing.
+        scopes=tuple(s for s in ConsentScope if s in consent.scopes) if consent.status in GIVEN_STATUSES else (),
         risk_reason=consent.risk_reason,
         agreed_by=consent.agreed_by,
     )

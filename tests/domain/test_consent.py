@@ -101,6 +101,8 @@ def test_the_first_entry_comes_from_the_request_form_and_reads_the_older_free_te
     )
     refused = first_entry(details(redcar, status="refused", relationship="", initials="", how="", on=None), TODAY)
     assert (refused.status, refused.on, refused.method) == (ConsentStatus.REFUSED, TODAY, None)
+    ticked = details(redcar, status="refused", relationship="", initials="", how="", scopes=["share_information"])
+    assert first_entry(ticked, TODAY).scopes == ()  # a refusal covers nothing, whatever was ticked
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from storage.tables import ConsentRow, TransferRow
 from tests.conftest import (
+    CHAIR,
     COORDINATOR,
     COORDINATORS_CHANNEL,
     MANAGERS_CHANNEL,
@@ -36,7 +37,14 @@ from tests.scenarios.consent_steps import (
     record_consent,
     view,
 )
-from tests.scenarios.outcome_steps import audited, submit_step_down, to_chat, transfer_row
+from tests.scenarios.outcome_steps import (
+    audited,
+    on_meeting,
+    record_outcome,
+    submit_step_down,
+    to_chat,
+    transfer_row,
+)
 from tests.scenarios.transfer_steps import STEP_DOWN, filled, set_up_channels, start_request
 
 SW_CHAT = Chat.personal(SOCIAL_WORKER)
@@ -307,3 +315,14 @@ async def test_the_team_manager_of_the_requester_may_record_consent_and_nobody_e
     reply = await record_consent(bot, TEAM_MANAGER, transfer_id, "Consent given", **GIVEN, scopes=SCOPES)
     assert "Recorded: consent given." in shown_text(reply)
     assert len(await consent_rows(bot)) == 2
+
+
+async def test_the_outcome_card_shows_the_current_consent(start_bot: Any) -> None:
+    bot, transfer_id = await on_meeting(start_bot, "dorset", discussed_with="", discussed_on="")
+    await record_consent(bot, SOCIAL_WORKER, transfer_id, "Consent given", **GIVEN, scopes="early_help_offer")
+    await record_outcome(bot, CHAIR, transfer_id, "Agreed", meeting_on="2026-11-25", lead_practitioner="")
+    card = await view(bot, CHAIR, transfer_id)
+    history = await press(bot, CHAIR, button(card, "outcome.history"))
+    assert "Consent: Given by mother (A.B.) in person on Tuesday 24 November 2026; scope: early help offer" in (
+        shown_text(history)
+    )
