@@ -15,7 +15,7 @@ from pydantic import Field
 from cards.elements import Json, card, container, facts, heading, text
 from cards.payloads import RecordAction
 from cards.transfer_card import button, case_label
-from domain.consent import RISK_REASON_MAX, WHO_STATUSES, ConsentRecord, consent_line
+from domain.consent import RISK_REASON_MAX, WHO_STATUSES, ConsentRecord, consent_line, current_consent
 from domain.consent_rules import SCOPE_WORDS
 from domain.consent_terms import (
     GIVEN_STATUSES,
@@ -135,10 +135,9 @@ def render_consent_choice(
     body: list[Json] = [heading(f"Record consent: {case_label(transfer, profile)}")]
     if note:
         body.append(text(note, weight="Bolder"))
+    current = current_consent(transfer)
     body.append(
-        facts([consent_row(transfer.decision.consent, profile)])
-        if transfer.decision.consent
-        else text("No consent is recorded on this request yet.")
+        facts([consent_row(current, profile)]) if current else text("No consent is recorded on this request yet.")
     )
     lines = [f"- **{CHOICE_TITLES[s]}**: {_HINTS[s]}" for s in statuses]
     body.append(text("\n".join(lines)))
@@ -159,7 +158,7 @@ def _input_text(id_: str, label: str, max_length: int, value: str, *, required: 
 
 
 def _scope_default(transfer: Transfer, profile: PolicyProfile) -> list[ConsentScope]:
-    current = transfer.decision.consent
+    current = current_consent(transfer)
     if current is not None and current.scopes:
         return [s for s in current.scopes if s in profile.consent.scopes]
     needed = {s for rule in profile.consent.rules_for(transfer.direction) for s in rule.needs}

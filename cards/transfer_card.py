@@ -10,7 +10,7 @@ from pydantic import Field
 
 from cards.elements import Json, card, container, facts, heading, text
 from cards.payloads import ID_MAX, ActionPayload, RecordAction, WithToggles
-from domain.consent import consent_line
+from domain.consent import consent_line, current_consent
 from domain.deadline_rules import Fact
 from domain.deadlines import Deadline, soonest_first, standing_line
 from domain.directions import DIRECTION_TITLES
@@ -204,7 +204,7 @@ def render_transfer_card(
         rows.append(outcome_row(outcome, profile))
     if transfer.decision.external is not None:
         rows.append(("Referred to", transfer.decision.external.agency))
-    consent = transfer.decision.consent
+    consent = current_consent(transfer)
     if consent is not None:
         # The person's initials only where the profile shows initials on cards; the details card has them.
         rows.append(("Consent", consent_line(consent, initials=profile.transfers.show_initials)))

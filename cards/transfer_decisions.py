@@ -9,7 +9,7 @@ from cards.consent import consent_elements, consent_summary
 from cards.elements import Json, card, heading, text
 from cards.outcomes import outcome_elements
 from cards.transfer_card import BUTTON_TITLES, GAP_PREFIX, button, case_label
-from domain.consent import ConsentRecord
+from domain.consent import ConsentRecord, current_consent
 from domain.deadline_rules import Fact
 from domain.disputes import SETTLEMENT_TITLES, Dispute
 from domain.outcomes import OutcomeVersion
@@ -46,8 +46,9 @@ def render_transfer_details(
     """
     details = transfer.details
     consent = details.consent
-    if transfer.decision.consent is not None:
-        consent_line = consent_summary(transfer.decision.consent, profile, details=True)
+    current = current_consent(transfer)
+    if current is not None:
+        consent_line = consent_summary(current, profile, details=True)
     else:
         consent_line = CONSENT_TITLES[consent.status]
         if consent.relationship:

@@ -29,6 +29,7 @@ from domain.consent import (
     ConsentEntry,
     as_recorded,
     consent_line,
+    current_consent,
     entry_problems,
     record_refusal,
     statuses_offered,
@@ -95,7 +96,7 @@ async def form(turn: Turn, services: Services, payload: ConsentForm) -> Reply:
     async with services.uow() as uow:
         case = await _current(uow, services, turn, payload.record_id, payload.version, "consent.form")
     transfer = case.transfer
-    status = as_recorded(payload.status, transfer.decision.consent)
+    status = as_recorded(payload.status, current_consent(transfer))
     if status not in statuses_offered(transfer):
         return Reply(cards=[choice_card(services, transfer, "That can't be recorded on this request as it stands.")])
     return Reply(cards=[_form(services, turn, transfer, status)])
@@ -137,7 +138,7 @@ async def record(turn: Turn, services: Services, payload: RecordConsent, uow: Un
     """A consent form sent back: checked whole, then appended; a withdrawal or consent given again moves it."""
     case = await _current(uow, services, turn, payload.record_id, payload.version, "consent.record")
     transfer = case.transfer
-    status = as_recorded(payload.status, transfer.decision.consent)
+    status = as_recorded(payload.status, current_consent(transfer))
     entry = entry_of(payload, status)
     today = calendar_of(services).local_date(turn.now)
     problems = [entry] if isinstance(entry, str) else entry_problems(entry, transfer, services.profile, today)

@@ -121,6 +121,16 @@ def first_entry(details: TransferDetails, today: date) -> ConsentEntry:
     )
 
 
+def current_consent(transfer: Transfer) -> ConsentNote | None:
+    """The consent that stands on this request: its record's latest entry, or, for a request sent before the
+    record existed (migration 0010), what its form said."""
+    if transfer.decision.consent is not None:
+        return transfer.decision.consent
+    submitted = transfer.submitted_at or transfer.created_at
+    on = transfer.details.consent.on or (submitted.date() if submitted is not None else None)
+    return first_entry(transfer.details, on).note(1) if on is not None else None
+
+
 def as_recorded(status: ConsentStatus, current: ConsentNote | None) -> ConsentStatus:
     """Consent given after a withdrawal is consent given again (it resumes the request)."""
     if status is ConsentStatus.GIVEN and current is not None and current.status is ConsentStatus.WITHDRAWN:
@@ -134,7 +144,7 @@ def statuses_offered(transfer: Transfer) -> list[ConsentStatus]:
         return [ConsentStatus.GIVEN_AGAIN, ConsentStatus.REFUSED]
     if transfer.state not in PAUSABLE:
         return []
-    current = transfer.decision.consent
+    current = current_consent(transfer)
     offered = [ConsentStatus.GIVEN, ConsentStatus.REFUSED]
     if current is not None and current.status in GIVEN_STATUSES:
         offered.append(ConsentStatus.WITHDRAWN)
@@ -169,7 +179,7 @@ def entry_problems(entry: ConsentEntry, transfer: Transfer, profile: PolicyProfi
             problems.append("The request is paused for consent: record consent given again, or a refusal.")
         else:
             problems.append("That can't be recorded on this request as it stands.")
-    current = transfer.decision.consent
+    current = current_consent(transfer)
     if entry.on > today:
         problems.append(f"The date consent was {_VERBS[status]} can't be in the future.")
     elif current is not None and entry.on < current.on:

@@ -15,6 +15,7 @@ from domain.consent import (
     ConsentEntry,
     as_recorded,
     consent_line,
+    current_consent,
     entry_problems,
     first_entry,
     record_refusal,
@@ -277,3 +278,13 @@ def test_a_rule_citing_another_seed_or_an_unoffered_direction_or_scope_stops_sta
         ConsentPolicy(
             scopes=[S.SHARE_INFORMATION], rules=[ConsentRule.model_validate({**rule, "source": "004 line 44: x"})]
         )
+
+
+def test_a_request_from_before_the_consent_record_stands_on_its_forms_consent() -> None:
+    redcar = PROFILES["redcar"]
+    old = transfer(redcar, decision=Decisions())
+    current = current_consent(old)
+    assert current is not None and (current.status, current.on) == (ConsentStatus.GIVEN, date(2026, 11, 20))
+    assert ConsentStatus.WITHDRAWN in statuses_offered(old)
+    refused = replace(old, details=details(redcar, status="refused", relationship="", initials="", how="", on=None))
+    assert current_consent(refused) is None  # no date to stand on: nothing to show

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from storage.tables import ConsentRow, TransferRow
 from tests.conftest import (
@@ -326,3 +326,21 @@ async def test_the_outcome_card_shows_the_current_consent(start_bot: Any) -> Non
     assert "Consent: Given by mother (A.B.) in person on Tuesday 24 November 2026; scope: early help offer" in (
         shown_text(history)
     )
+
+
+async def test_a_request_sent_before_the_consent_record_existed_shows_its_forms_consent_and_can_be_paused(
+    start_bot: Any,
+) -> None:
+    bot, transfer_id = await _requested(start_bot)
+    # As a request submitted before migration 0010 stands: no consent on its record, no entries.
+    async with bot.runtime.services.uow() as uow:
+        row = await uow.session.get(TransferRow, transfer_id)
+        assert row is not None
+        row.decision = {k: v for k, v in row.decision.items() if k != "consent"}
+        await uow.session.execute(delete(ConsentRow))
+    card = shown_text(await view(bot, COORDINATOR, transfer_id))
+    assert "Consent: Given by mother in person on Friday 20 November 2026" in card
+    paused = await record_consent(bot, COORDINATOR, transfer_id, "Consent withdrawn", **WITHDRAWN)
+    assert "Consent withdrawn: the request is paused at its step" in shown_text(paused)
+    assert [(r.entry, r.status) for r in await consent_rows(bot)] == [(1, "withdrawn")]
+    assert (await transfer_row(bot, transfer_id)).state == "paused"
