@@ -22,6 +22,9 @@ from pydantic import BaseModel
 
 from dialogs.case_export import CaseRecord
 from domain.case_history import actor_name, audit_title
+from domain.consent import ConsentRecord
+from domain.consent_terms import CONSENT_TITLES as CONSENT_STATUS_TITLES
+from domain.consent_terms import METHOD_TITLES, SCOPE_TITLES
 from domain.directions import DIRECTION_TITLES
 from domain.disputes import SETTLEMENT_TITLES
 from domain.outcome_terms import DECISION_TITLES
@@ -71,6 +74,7 @@ def record_json(record: CaseRecord, *, authority: str, exported_at: datetime) ->
         "requests": [
             {
                 **jsonable(t),
+                "consent_record": jsonable([c for c in record.consents if c.transfer_id == t.id]),
                 "outcomes": jsonable(record.outcomes.get(t.id, [])),
                 "disputes": jsonable([d for d in record.disputes if d.transfer_id == t.id]),
                 "deadlines": jsonable([d for d in record.deadlines if d.transfer_id == t.id]),
@@ -153,9 +157,29 @@ def _requests(pdf: _Summary, record: CaseRecord, calendar: WorkingCalendar) -> N
             pdf.row("Outstanding needs", t.details.outstanding_needs)
 
 
+def _consent_entry(entry: ConsentRecord) -> str:
+    consent = entry.consent
+    words = CONSENT_STATUS_TITLES[consent.status]
+    if consent.relationship:
+        words += f" by {consent.relationship} ({consent.initials})"
+    if consent.method is not None:
+        words += f", {METHOD_TITLES[consent.method]}"
+    words += f", {format_date(consent.on)}"
+    if consent.scopes:
+        words += "; scope: " + ", ".join(SCOPE_TITLES[s] for s in consent.scopes)
+    if consent.risk_reason:
+        words += f". Not sought because: {consent.risk_reason} (agreed by {consent.agreed_by})"
+    return words + f". Recorded by {entry.recorded_by_name or 'a colleague'}."
+
+
 def _consent(pdf: _Summary, record: CaseRecord) -> None:
     pdf.section("Consent")
     for t in record.transfers:
+        entries = [c for c in record.consents if c.transfer_id == t.id]
+        if entries:
+            for entry in sorted(entries, key=lambda c: c.entry):
+                pdf.row(f"Entry {entry.entry}", _consent_entry(entry))
+            continue
         consent = t.details.consent
         words = CONSENT_TITLES[consent.status]
         if consent.relationship:

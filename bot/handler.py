@@ -237,9 +237,7 @@ class StepBot(TeamsActivityHandler):  # type: ignore[misc]
             if not text:
                 text = "help"
             services = self._services_for(turn)
-            reply = await self._guarded(
-                turn, "command", lambda: self._router.dispatch_command(text, turn, services)
-            )
+            reply = await self._guarded(turn, "command", lambda: self._router.dispatch_command(text, turn, services))
         await self._send(turn_context, turn, reply)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:

@@ -80,12 +80,17 @@ class RoleDirectory:
         except GraphError as exc:
             if cached and age is not None and 0 <= age < self._max_stale:
                 log.warning(
-                    "group lookup failed; serving groups fetched %ds ago for %s: %s", age, object_id, exc,
+                    "group lookup failed; serving groups fetched %ds ago for %s: %s",
+                    age,
+                    object_id,
+                    exc,
                     extra={"object_id": object_id, "outcome": "cached"},
                 )
                 return cached[1], False
             log.warning(
-                "group lookup failed; group roles count as none for %s until Graph answers: %s", object_id, exc,
+                "group lookup failed; group roles count as none for %s until Graph answers: %s",
+                object_id,
+                exc,
                 extra={"object_id": object_id, "outcome": "fail_closed"},
             )
             return set(), True

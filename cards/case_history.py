@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 
 from pydantic import Field
 
+from cards.consent import consent_elements as consent_record_elements
 from cards.elements import Json, card, container, facts, heading, text
 from cards.outcomes import outcome_elements
 from cards.payloads import ID_MAX, ActionPayload
 from cards.transfer_card import button, case_label
 from domain.case_history import AuditEntry, actor_name, audit_title
+from domain.consent import ConsentRecord
 from domain.directions import DIRECTION_TITLES
 from domain.disputes import SETTLEMENT_TITLES, Dispute
 from domain.outcomes import OutcomeVersion
@@ -56,6 +58,7 @@ class CaseHistory:
     events: Sequence[AuditEntry] = ()  # the newest first
     names: Mapping[str, str] = field(default_factory=dict)  # object id -> the name the bot knows
     as_of: int = 0  # the newest audit event the history was drawn with
+    consents: Sequence[ConsentRecord] = ()  # the case's consent record, every entry
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ def _section_heading(title: str) -> Json:
 
 
 def consent_elements(transfer: Transfer) -> list[Json]:
-    """The family's consent, as the request recorded it (to be replaced by the case's consent record)."""
+    """The family's consent as the request's form gave it: for a request sent before the consent record."""
     consent = transfer.details.consent
     rows = [("Consent", CONSENT_TITLES[consent.status])]
     if consent.relationship:
@@ -180,9 +183,11 @@ def _event_blocks(history: CaseHistory, calendar: WorkingCalendar) -> list[_Bloc
 def case_blocks(history: CaseHistory, profile: PolicyProfile, calendar: WorkingCalendar) -> list[_Block]:
     """The history in reading order: the request, the consent, the outcomes, the disputes, the audit trail."""
     latest = history.transfers[-1]
+    recorded = [c for c in history.consents if c.transfer_id == latest.id]
+    consent = consent_record_elements(recorded, profile, calendar) if recorded else consent_elements(latest)
     blocks = [
         _request_block(history, profile, calendar),
-        _Block("Consent", consent_elements(latest)),
+        _Block("Consent", consent),
         *_outcome_blocks(history, profile, calendar),
     ]
     disputes = sorted(history.disputes, key=lambda d: d.id, reverse=True)

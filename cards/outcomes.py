@@ -17,6 +17,7 @@ from pydantic_core import PydanticCustomError
 from cards.elements import Json, card, container, facts, heading, text
 from cards.payloads import ActionPayload, RecordAction
 from cards.transfer_card import button, case_label
+from domain.consent import consent_line, current_consent
 from domain.outcome_terms import DECISION_TITLES, OutcomeDecision
 from domain.outcomes import (
     EXTRA_MAX,
@@ -346,6 +347,9 @@ def outcome_elements(
         rows.append(("External agency", outcome.agency))
     if outcome.final_meeting_on is not None:
         rows.append(("Final Child in Need meeting", format_date(outcome.final_meeting_on)))
+    consent = current_consent(transfer)
+    if consent is not None:
+        rows.append(("Consent", consent_line(consent)))
     fields = {f.key: f.label for f in profile.outcomes.fields}
     items: list[Json] = [facts(rows)]
     warning = window_warning(outcome, transfer, profile, calendar)

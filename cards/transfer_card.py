@@ -10,6 +10,7 @@ from pydantic import Field
 
 from cards.elements import Json, card, container, facts, heading, text
 from cards.payloads import ID_MAX, ActionPayload, RecordAction, WithToggles
+from domain.consent import consent_line, current_consent
 from domain.deadline_rules import Fact
 from domain.deadlines import Deadline, soonest_first, standing_line
 from domain.directions import DIRECTION_TITLES
@@ -125,13 +126,21 @@ def _clock_rows(
 
 
 RECORD_OUTCOME = "Record outcome"
+RECORD_CONSENT = "Record consent"
 
 
 def _event_buttons(transfer: Transfer, events: list[Event]) -> list[Json]:
     """One button per event; a meeting's outcomes share one "Record outcome" (it asks what was decided)."""
     buttons: list[Json] = []
-    outcome_shown = False
+    outcome_shown = consent_shown = False
     for event in events:
+        if EVENTS[event].form is Form.CONSENT:
+            # Withdrawn and given again are entries of the consent record: its form asks who, when and how.
+            if not consent_shown:
+                ids = {"record_id": transfer.id, "version": transfer.version}
+                buttons.append(button(RECORD_CONSENT, "consent.start", ids))
+            consent_shown = True
+            continue
         if EVENTS[event].form is Form.OUTCOME:
             if not outcome_shown:
                 ids = {"record_id": transfer.id, "version": transfer.version}
@@ -200,6 +209,10 @@ def render_transfer_card(
         rows.append(outcome_row(outcome, profile))
     if transfer.decision.external is not None:
         rows.append(("Referred to", transfer.decision.external.agency))
+    consent = current_consent(transfer)
+    if consent is not None:
+        # The person's initials only where the profile shows initials on cards; the details card has them.
+        rows.append(("Consent", consent_line(consent, initials=profile.transfers.show_initials)))
     dispute = transfer.decision.dispute
     if dispute is not None:
         who = f" by {dispute.raised_by_name}" if dispute.raised_by_name else ""

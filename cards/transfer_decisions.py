@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from cards.consent import consent_elements, consent_summary
 from cards.elements import Json, card, heading, text
 from cards.outcomes import outcome_elements
 from cards.transfer_card import BUTTON_TITLES, GAP_PREFIX, button, case_label
+from domain.consent import ConsentRecord, current_consent
 from domain.deadline_rules import Fact
 from domain.disputes import SETTLEMENT_TITLES, Dispute
 from domain.outcomes import OutcomeVersion
@@ -42,18 +44,24 @@ def render_transfer_details(
     *,
     outcome: OutcomeVersion | None = None,
     disputes: Sequence[Dispute] = (),
+    consents: Sequence[ConsentRecord] = (),
 ) -> Json:
     """The reason and the family's circumstances: for the people on the case; every opening is audited.
 
-    With the latest meeting outcome in full and the disputes about its decisions, the settling notes included.
+    With the latest meeting outcome in full, the disputes about its decisions (the settling notes included)
+    and the consent record, entry by entry.
     """
     details = transfer.details
     consent = details.consent
-    consent_line = CONSENT_TITLES[consent.status]
-    if consent.relationship:
-        consent_line += f" by {consent.relationship} ({consent.initials})"
-    if consent.on:
-        consent_line += f", {format_date(consent.on)}"
+    current = current_consent(transfer)
+    if current is not None:
+        consent_line = consent_summary(current, profile, details=True)
+    else:
+        consent_line = CONSENT_TITLES[consent.status]
+        if consent.relationship:
+            consent_line += f" by {consent.relationship} ({consent.initials})"
+        if consent.on:
+            consent_line += f", {format_date(consent.on)}"
     rows = [
         ("Case reference", case_label(transfer, profile)),
         ("Children", str(details.children_count)),
@@ -71,7 +79,10 @@ def render_transfer_details(
     if details.outstanding_needs:
         body.append(text("Outstanding needs", weight="Bolder"))
         body.append(text(details.outstanding_needs))
-    if consent.risk_reason:
+    if consents:
+        body.append(text("The family's consent", weight="Bolder"))
+        body += consent_elements(consents, profile, calendar)
+    elif consent.risk_reason:
         body.append(text(f"Consent not sought because: {consent.risk_reason} (agreed by {consent.agreed_by})"))
     allocation = transfer.decision.allocation
     if allocation is not None and allocation.reason:

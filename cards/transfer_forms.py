@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 
 from cards.elements import Json, card, container, execute, facts, heading, text
 from cards.payloads import ID_MAX, VERSION_MAX, ActionPayload, WithToggles
+from domain.consent_terms import METHOD_TITLES, REQUEST_STATUSES, SCOPE_SHORT, SCOPE_TITLES, ConsentMethod, method_of
 from domain.directions import DIRECTION_TITLES, Direction
 from domain.profiles import PolicyProfile
 from domain.transfer_record import Transfer
@@ -53,6 +54,7 @@ class ReviewTransfer(WithToggles):
     consent_on: str = Field("", max_length=10)
     consent_risk_reason: str = Field("", max_length=REASON_MAX)
     consent_agreed_by: str = Field("", max_length=160)
+    consent_scopes: str = Field("", max_length=400)  # the multi-select's comma-separated values
     manager: str = Field("", max_length=160)
     manager_decided_on: str = Field("", max_length=10)
     discussed_with: str = Field("", max_length=160)
@@ -60,6 +62,9 @@ class ReviewTransfer(WithToggles):
 
     def ticked(self) -> dict[str, bool]:
         return self.toggled()
+
+    def scopes(self) -> list[str]:
+        return [s.strip() for s in self.consent_scopes.split(",") if s.strip()]
 
 
 class SubmitTransfer(ActionPayload):
@@ -200,7 +205,7 @@ def render_transfer_form(
     if stage == "case":
         body += _case_inputs(profile, direction, given)
     elif stage == "consent":
-        body += _consent_inputs(direction, booking_id, given, today)
+        body += _consent_inputs(profile, direction, booking_id, given, today)
     else:
         body += _agreement_inputs(profile, direction, given, today)
     if number > 1:
@@ -274,13 +279,13 @@ def _case_inputs(profile: PolicyProfile, direction: Direction, given: dict[str, 
 
 
 def _consent_inputs(
-    direction: Direction, booking_id: int | None, given: dict[str, str], today: date | None
+    profile: PolicyProfile, direction: Direction, booking_id: int | None, given: dict[str, str], today: date | None
 ) -> list[Json]:
     """First the answer, as three buttons; then only the fields that answer needs."""
     chosen = given.get("consent_status", "")
     body: list[Json] = [text("What did the family say?")]
     answers = []
-    for status in ConsentStatus:
+    for status in REQUEST_STATUSES:
         title = CONSENT_SHORT[status]
         action = _step(title, direction, booking_id, "consent", "consent", consent_status=status.value)
         action["associatedInputs"] = "none"
@@ -301,12 +306,26 @@ def _consent_inputs(
         body.append(
             _text("consent_initials", "Their initials", given.get("consent_initials", ""), max_length=8, required=True)
         )
-        body.append(
-            _text("consent_how", "How consent was given", given.get("consent_how", ""), max_length=80, required=True)
-        )
+        how = method_of(given.get("consent_how", ""))
+        methods = [(METHOD_TITLES[m].capitalize(), m.value) for m in ConsentMethod]
+        body.append(_choice("consent_how", "How consent was given", methods, how.value if how else ""))
         body.append(
             _date("consent_on", "When consent was given", given.get("consent_on", ""), required=True, max_day=today)
         )
+        offered = profile.consent.scopes
+        if offered:
+            chosen_scopes = [v for v in given.get("consent_scopes", "").split(",") if v in {o.value for o in offered}]
+            scopes: Json = {
+                "type": "Input.ChoiceSet",
+                "id": "consent_scopes",
+                "label": "What the family consented to (tick each)",
+                "isMultiSelect": True,
+                "style": "expanded",
+                "choices": [{"title": SCOPE_TITLES[o], "value": o.value} for o in offered],
+            }
+            if chosen_scopes:
+                scopes["value"] = ",".join(chosen_scopes)
+            body.append(scopes)
     elif chosen == ConsentStatus.NOT_SOUGHT_RISK.value:
         body.append(text(f"Answer: {CONSENT_TITLES[ConsentStatus.NOT_SOUGHT_RISK]}", weight="Bolder"))
         body.append(
@@ -389,7 +408,6 @@ def render_transfer_review(
     channel_title: str,
 ) -> Json:
     """What will be sent, before anything is; the checklist's gaps are said plainly."""
-    consent = details.consent
     body: list[Json] = [
         heading("Check and submit"),
         facts(
@@ -400,7 +418,7 @@ def render_transfer_review(
                 ("From", details.from_team),
                 ("To", details.to_service),
                 ("Route", ROUTE_TITLES[details.route]),
-                ("Consent", CONSENT_TITLES[consent.status]),
+                ("Consent", _consent_words(details)),
                 ("Manager", f"{details.manager.manager}, {format_date(details.manager.decided_on)}"),
                 ("Goes to", channel_title),
             ]
@@ -455,6 +473,14 @@ def render_transfer_sent(
             execute("My transfers", "transfer.mine"),
         ],
     )
+
+
+def _consent_words(details: TransferDetails) -> str:
+    consent = details.consent
+    words = CONSENT_TITLES[consent.status]
+    if consent.status is ConsentStatus.GIVEN and consent.scopes:
+        words += "; scope: " + ", ".join(SCOPE_SHORT[s] for s in consent.scopes)
+    return words
 
 
 def render_urgent_recorded(front_door: str) -> Json:

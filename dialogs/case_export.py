@@ -7,12 +7,13 @@ included. The export is itself an audit event, written in the same transaction t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from dialogs.case_history import known_names
 from domain.booking import Booking
 from domain.case_history import AuditEntry
+from domain.consent import ConsentRecord
 from domain.deadlines import Deadline
 from domain.disputes import Dispute
 from domain.outcomes import OutcomeVersion
@@ -34,6 +35,7 @@ class CaseRecord:
     bookings: list[Booking]
     events: list[AuditEntry]  # the oldest first
     names: dict[str, str]
+    consents: list[ConsentRecord] = field(default_factory=list)  # every entry of the case's consent record
 
 
 async def load_case_record(uow: UnitOfWork, reference: str) -> CaseRecord | None:
@@ -57,7 +59,8 @@ async def load_case_record(uow: UnitOfWork, reference: str) -> CaseRecord | None
     for booking in bookings:
         if booking.worker_name:
             names.setdefault(booking.worker_object_id, booking.worker_name)
-    return CaseRecord(reference, transfers, outcomes, disputes, deadlines, bookings, events, names)
+    consents = await uow.consents.for_case(reference)
+    return CaseRecord(reference, transfers, outcomes, disputes, deadlines, bookings, events, names, consents)
 
 
 async def record_export(uow: UnitOfWork, record: CaseRecord, *, who: str, files: list[str], now: datetime) -> None:

@@ -94,6 +94,7 @@ async def _history(uow: UnitOfWork, services: Services, turn: Turn, reference: s
         events=events,
         names=names,
         as_of=as_of if as_of is not None else (events[0].id if events else 0),
+        consents=[c for t in seen for c in await uow.consents.entries(t.id)],
     )
 
 

@@ -8,6 +8,7 @@ from dialogs import (
     booking_waitlist,
     case_history,
     clinic_agenda,
+    consent,
     dead_letters,
     deadline_actions,
     digests,
@@ -36,4 +37,5 @@ def build_router() -> Router:
     root.include(outcomes.router)
     root.include(disputes.router)
     root.include(case_history.router)
+    root.include(consent.router)
     return root

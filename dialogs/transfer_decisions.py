@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+from cards.consent import render_consent_choice
 from cards.outcomes import render_decision_choice
 from cards.payloads import ActionPayload
 from cards.transfer_card import DecideTransfer, TransferEvent, ViewTransfer, needs_form, render_transfer_list
@@ -20,6 +21,7 @@ from dialogs.clinic_rules import calendar_of
 from dialogs.router import Refused, Router, StaleCard
 from dialogs.transfer_effects import base_card, viewer_card
 from dialogs.turn import Card, Reply, Services, Turn
+from domain.consent import statuses_offered
 from domain.deadline_rules import Fact
 from domain.transfer_decide import (
     AllocationInput,
@@ -89,8 +91,9 @@ async def details(turn: Turn, services: Services, payload: ViewTransfer) -> Repl
         )
         outcome = await uow.outcomes.latest(case.transfer.id)
         disputes = await uow.disputes.for_transfer(case.transfer.id)
+        consents = await uow.consents.entries(case.transfer.id)
     card = render_transfer_details(
-        case.transfer, services.profile, calendar_of(services), outcome=outcome, disputes=disputes
+        case.transfer, services.profile, calendar_of(services), outcome=outcome, disputes=disputes, consents=consents
     )
     return Reply(cards=[card], private=True)
 
@@ -129,6 +132,9 @@ def _form_card(
     if EVENTS[event].form is Form.OUTCOME:
         # A meeting's outcome has a form of its own, one per decision (dialogs/outcomes.py).
         return render_decision_choice(case.transfer, services.profile, note)
+    if EVENTS[event].form is Form.CONSENT:
+        # Consent withdrawn or given again is an entry of the consent record, with its own form (dialogs/consent.py).
+        return render_consent_choice(case.transfer, services.profile, statuses_offered(case.transfer), note)
     previous = case.transfer.decision.previous_worker
     suggested = previous.name if previous is not None else ""
     if suggested and not note:
@@ -207,6 +213,8 @@ def inputs_of(payload: DecideTransfer) -> Inputs | str:
         return NameWorkerInput(worker_name=payload.worker[:80], allocate_to_me=payload.allocate_to_me)
     if form_kind is Form.OUTCOME:
         return "Record the outcome from its own form: the meeting, then the decision."
+    if form_kind is Form.CONSENT:
+        return "Record the family's consent from its own form: who, when, how and what it covers."
     return NoInput()
 
 

@@ -33,6 +33,7 @@ from dialogs.clinic_rules import calendar_of
 from dialogs.router import Refused, Router
 from dialogs.turn import Reply, Services, Turn
 from domain.booking import Booking
+from domain.consent import first_entry
 from domain.directions import Direction
 from domain.transfer_events import ASKERS
 from domain.transfer_record import Decisions
@@ -184,6 +185,7 @@ def details_from(payload: ReviewTransfer) -> dict[str, Any]:
             "on": _parse_date(payload.consent_on),
             "risk_reason": payload.consent_risk_reason,
             "agreed_by": payload.consent_agreed_by,
+            "scopes": payload.scopes(),
         },
         "manager": {"manager": payload.manager, "decided_on": _parse_date(payload.manager_decided_on)},
         "checklist": payload.ticked(),
@@ -358,6 +360,8 @@ async def submit(turn: Turn, services: Services, payload: SubmitTransfer, uow: U
                 ]
             )
         )
+    # The case's consent record starts with the form's answers (domain/consent.py).
+    consent = first_entry(details, calendar.local_date(turn.now))
     transfer = await uow.transfers.create(
         tenant_id=actor.tenant_id,
         requester_object_id=actor.object_id,
@@ -366,8 +370,25 @@ async def submit(turn: Turn, services: Services, payload: SubmitTransfer, uow: U
         receiving_channel=sent.channel_key,
         channel_conversation_id=channel_id,
         wording=sent.wording,
-        decision=Decisions(previous_worker=sent.previous_worker),
+        decision=Decisions(previous_worker=sent.previous_worker, consent=consent.note(1)),
         now=turn.now,
+    )
+    await uow.consents.add(
+        transfer.id,
+        transfer.case_reference,
+        consent,
+        entry=1,
+        by_name=actor.name,
+        by_object_id=actor.object_id,
+        now=turn.now,
+    )
+    await audit(
+        uow,
+        turn,
+        "consent.recorded",
+        "transfer",
+        str(transfer.id),
+        detail={"entry": 1, "status": consent.status.value, "scopes": [s.value for s in consent.scopes]},
     )
     started = await transfer_effects.after_submit(uow, services, turn, transfer, channel_id, sent.facts)
     # A short confirmation: the request itself is the bot's one message in the receiving channel.

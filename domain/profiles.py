@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from domain.consent_terms import ConsentScope
 from domain.deadline_rules import DeadlineRule, check_deadlines
 from domain.directions import Direction
 from domain.roles import ROLE_TITLES, Role
@@ -296,6 +297,59 @@ class Outcomes(_Strict):
         return self
 
 
+_CONSENT_SOURCE = re.compile(r"^(?P<seed>\d{3}) lines? \d+")
+
+
+class ConsentRule(_Strict):
+    """The consent a request in these directions needs before it is sent, as the seed's line says."""
+
+    directions: list[Direction] = Field(min_length=1)
+    needs: list[ConsentScope] = Field(min_length=1, description="every scope the family's consent must cover")
+    # "except where seeking it would increase the risk": consent not sought (with the reason and the manager
+    # who agreed) is accepted instead.
+    unless_risk: bool = False
+    source: str = Field(min_length=12, max_length=300, description='the seed and its line: "003 line 52: ..."')
+
+    @field_validator("source")
+    @classmethod
+    def _cites_a_line(cls, value: str) -> str:
+        if not _CONSENT_SOURCE.match(value):
+            raise ValueError(f'a consent rule cites its seed and line, like "003 line 52: ...", not {value[:40]!r}')
+        return value
+
+    @property
+    def seed(self) -> str:
+        found = _CONSENT_SOURCE.match(self.source)
+        return found.group("seed") if found else ""
+
+
+class ConsentPolicy(_Strict):
+    """What the family's consent may cover here (the form's scope choices) and what each direction needs."""
+
+    scopes: list[ConsentScope] = Field(
+        default_factory=lambda: [
+            ConsentScope.SHARE_INFORMATION,
+            ConsentScope.EARLY_HELP_OFFER,
+            ConsentScope.SOCIAL_CARE_REFERRAL,
+        ],
+        min_length=1,
+    )
+    rules: list[ConsentRule] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _needs_are_offered(self) -> ConsentPolicy:
+        if len(set(self.scopes)) != len(self.scopes):
+            raise ValueError("consent.scopes lists a scope twice")
+        for rule in self.rules:
+            missing = sorted(s.value for s in set(rule.needs) - set(self.scopes))
+            if missing:
+                raise ValueError(f"a consent rule needs scopes the form does not offer (consent.scopes): {missing}")
+        return self
+
+    def rules_for(self, direction: Direction) -> list[ConsentRule]:
+        return [rule for rule in self.rules if direction in rule.directions]
+
+
 def _distinct_names(names: list[str]) -> list[str]:
     for name in names:
         if not name.strip():
@@ -354,6 +408,7 @@ class PolicyProfile(_Strict):
     transfers: Transfers = Field(default_factory=default_transfers)
     deadlines: list[DeadlineRule] = Field(default_factory=list, description="the procedure's clocks")
     outcomes: Outcomes = Outcomes()
+    consent: ConsentPolicy = ConsentPolicy()
     assumptions: Assumed = Assumed()
 
     @field_validator("case_reference_pattern")
@@ -381,6 +436,17 @@ class PolicyProfile(_Strict):
             assumed_fields=self.assumptions.fields,
             seed=self.source[:3],
         )
+        return self
+
+    @model_validator(mode="after")
+    def _consent_rules_fit_the_profile(self) -> PolicyProfile:
+        seed = self.source[:3]
+        for rule in self.consent.rules:
+            offered = [d.value for d in rule.directions if not self.transfers.offers(d)]
+            if offered:
+                raise ValueError(f"a consent rule names directions this profile does not offer: {offered}")
+            if seed.isdigit() and rule.seed != seed:
+                raise ValueError(f"a consent rule cites seed {rule.seed}, but this profile follows seed {seed}")
         return self
 
     def is_case_reference(self, value: str) -> bool:

@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.consent_terms import ConsentStatus
 from domain.deadline_rules import Fact
 from domain.outcome_terms import DECISION_TITLES, OutcomeDecision
 from domain.outcomes import Outcome, meeting_title, outcome_problems, window_warning
@@ -33,6 +34,7 @@ from domain.transfer_machine import EVENT_DONE, Event, IllegalTransition, Move, 
 from domain.transfer_record import (
     NAME_MAX,
     Allocation,
+    ConsentNote,
     Decisions,
     Decline,
     ExternalReferral,
@@ -108,6 +110,13 @@ class NameWorkerInput(_Input):
     allocate_to_me: bool = False
 
 
+class ConsentInput(_Input):
+    """A consent entry that moves the request (withdrawn, given again), as the card will show it; the dialog
+    checks the whole entry (domain/consent.py) and stores it in the consent record."""
+
+    consent: ConsentNote
+
+
 Inputs = (
     NoInput
     | AllocationInput
@@ -119,6 +128,7 @@ Inputs = (
     | NotPossibleInput
     | OutcomeInput
     | NameWorkerInput
+    | ConsentInput
 )
 
 FORM_INPUTS: dict[Form, type[_Input]] = {
@@ -133,6 +143,13 @@ FORM_INPUTS: dict[Form, type[_Input]] = {
     Form.NOT_POSSIBLE: NotPossibleInput,
     Form.OUTCOME: OutcomeInput,
     Form.NAME_WORKER: NameWorkerInput,
+    Form.CONSENT: ConsentInput,
+}
+
+# The consent entry each consent event records.
+_CONSENT_EVENTS: dict[Event, ConsentStatus] = {
+    Event.WITHDRAW_CONSENT: ConsentStatus.WITHDRAWN,
+    Event.GIVE_CONSENT_AGAIN: ConsentStatus.GIVEN_AGAIN,
 }
 
 
@@ -303,6 +320,12 @@ def _decision(
             changes["allocation"] = allocation.model_copy(
                 update={"worker_name": name[:NAME_MAX], "worker_object_id": object_id}
             )
+    elif isinstance(inputs, ConsentInput):
+        if inputs.consent.status is not _CONSENT_EVENTS.get(rule.event):
+            problems.append("The card sent something I can't read.")
+        elif inputs.consent.on > calendar.local_date(now):
+            problems.append("The date can't be in the future.")
+        changes["consent"] = inputs.consent
     if problems:
         return Refusal(RefusalKind.INPUT, " ".join(problems))
     changes["last"] = LastDecision(event=rule.event, by_name=actor.name[:NAME_MAX], by_object_id=actor.object_id)

@@ -50,6 +50,7 @@ class Form(StrEnum):
     NOT_POSSIBLE = "not_possible"  # why, and that it was explained to the family (Dorset)
     OUTCOME = "outcome"  # a meeting's outcome: the meeting, the decision and what it carries (domain/outcomes.py)
     NAME_WORKER = "name_worker"  # the practitioner of an allocation made "to be named"
+    CONSENT = "consent"  # the family's consent: who, when, how, its scope (domain/consent.py), never a bare confirm
 
 
 class Party(StrEnum):
@@ -370,8 +371,9 @@ EVENTS: dict[Event, EventRule] = {
             records=frozenset({_F.CLOSED}),
             step_up_records=frozenset({_F.EARLY_HELP_CLOSED}),
         ),
-        _rule(Event.WITHDRAW_CONSENT, Form.CONFIRM, *_ANYONE_ON_THE_CASE),
-        _rule(Event.GIVE_CONSENT_AGAIN, Form.CONFIRM, *_ANYONE_ON_THE_CASE),
+        # The consent record's entries (dialogs/consent.py) tell the worker and the receiving side themselves.
+        _rule(Event.WITHDRAW_CONSENT, Form.CONSENT, *_ANYONE_ON_THE_CASE),
+        _rule(Event.GIVE_CONSENT_AGAIN, Form.CONSENT, *_ANYONE_ON_THE_CASE),
         _rule(
             Event.WITHDRAW,
             Form.CONFIRM,

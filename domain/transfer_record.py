@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.consent_terms import ConsentMethod, ConsentScope, ConsentStatus
 from domain.deadline_rules import Fact
 from domain.directions import Direction
 from domain.outcome_terms import MeetingKind, OutcomeDecision
@@ -109,6 +110,19 @@ class DisputeNote(_Decision):
     settlement: str = Field("", max_length=24)
 
 
+class ConsentNote(_Decision):
+    """The family's current consent, as the cards show it; every entry is kept in the consents table."""
+
+    status: ConsentStatus
+    on: date
+    relationship: str = Field("", max_length=40)
+    initials: str = Field("", max_length=8)
+    method: ConsentMethod | None = None
+    scopes: tuple[ConsentScope, ...] = Field((), max_length=len(ConsentScope))
+    agreed_by: str = Field("", max_length=NAME_MAX)  # not sought: the manager who agreed
+    entry: int = Field(1, ge=1, description="which entry of the case's consent record this is")
+
+
 class LastDecision(_Decision):
     """Who made the latest move, and which."""
 
@@ -131,6 +145,7 @@ class Decisions(_Decision):
     external: ExternalReferral | None = None
     outcome: OutcomeNote | None = None
     dispute: DisputeNote | None = None
+    consent: ConsentNote | None = None
     last: LastDecision | None = None
 
 

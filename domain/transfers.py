@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from domain.consent_rules import scope_problems
+from domain.consent_terms import CONSENT_TITLES, REQUEST_STATUSES, ConsentScope, ConsentStatus, method_of
 from domain.directions import DIRECTION_TITLES, Direction
 from domain.profiles import ChecklistItem, PolicyProfile
 
@@ -14,17 +16,7 @@ REASON_MAX = 1000
 _INITIALS = r"^[A-Za-z.]*$"
 
 
-class ConsentStatus(StrEnum):
-    GIVEN = "given"
-    REFUSED = "refused"
-    NOT_SOUGHT_RISK = "not_sought_risk"
-
-
-CONSENT_TITLES: dict[ConsentStatus, str] = {
-    ConsentStatus.GIVEN: "Consent given",
-    ConsentStatus.REFUSED: "Consent refused",
-    ConsentStatus.NOT_SOUGHT_RISK: "Not sought: seeking it would increase the risk to the child",
-}
+__all__ = ["CONSENT_TITLES", "ConsentStatus"]  # the consent's words live in domain/consent_terms.py
 
 
 class Route(StrEnum):
@@ -59,6 +51,8 @@ class Consent(BaseModel):
     on: date | None = None
     risk_reason: str = Field("", max_length=500)
     agreed_by: str = Field("", max_length=80, description="the manager who agreed not to seek consent")
+    # What the family consented to (the profile's [consent] scopes); a request may need some (consent_rules.py).
+    scopes: tuple[ConsentScope, ...] = Field((), max_length=len(ConsentScope))
 
     @model_validator(mode="after")
     def _status_has_its_facts(self) -> Consent:
@@ -163,8 +157,20 @@ def request_problems(details: TransferDetails, profile: PolicyProfile, *, today:
 
 
 def _consent_problems(details: TransferDetails, profile: PolicyProfile) -> list[str]:
+    found = _consent_status_problems(details, profile)
+    if found:
+        return found
+    consent = details.consent
+    if consent.status is ConsentStatus.GIVEN and method_of(consent.how) is None:
+        return ["Choose how consent was given: in person, by phone or at the meeting."]
+    return scope_problems(details.direction, consent.status, consent.scopes, profile)
+
+
+def _consent_status_problems(details: TransferDetails, profile: PolicyProfile) -> list[str]:
     direction = details.direction
     status = details.consent.status
+    if status not in REQUEST_STATUSES:
+        return ["A new request records the family's consent as given, refused or not sought."]
     if direction is Direction.STEP_DOWN_EARLY_HELP and status is ConsentStatus.REFUSED:
         # Early help is an offer the family takes up (York): a refusal ends it whatever the profile lists.
         return ["The family has refused early help, so the case cannot step down to it."]

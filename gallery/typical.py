@@ -45,6 +45,7 @@ from cards.common import (
     render_notice,
     render_welcome,
 )
+from cards.consent import render_consent_choice, render_consent_form
 from cards.dead_letters import (
     DeadLetterView,
     render_dead_letter,
@@ -83,6 +84,7 @@ from cards.weekly_digest import render_weekly_digest
 from domain.booking import Booking, BookingDetails, BookingStatus, Slot
 from domain.case_history import AuditEntry
 from domain.clinic import ClinicDate
+from domain.consent_terms import ConsentStatus as ConsentAnswer
 from domain.deadline_rules import Kind, Owner
 from domain.deadlines import Deadline
 from domain.directions import Direction
@@ -423,6 +425,15 @@ TYPICAL: dict[str, Callable[[], Card]] = {
     "render_outcome_history": lambda: render_outcome_history([CORRECTED, VERSION], ON_MEETING, REDCAR, CAL),
     "render_case_history": lambda: render_case_history(HISTORY, REDCAR, CAL),
     "render_removed_under_retention": render_removed_under_retention,
+    "render_consent_choice": lambda: render_consent_choice(
+        SUBMITTED,
+        PROFILES["york"],
+        [ConsentAnswer.GIVEN, ConsentAnswer.REFUSED, ConsentAnswer.WITHDRAWN, ConsentAnswer.NOT_SOUGHT_RISK],
+    ),
+    "render_consent_form": lambda: render_consent_form(SUBMITTED, PROFILES["york"], ConsentAnswer.GIVEN, today=DAY),
+    "render_consent_form[withdrawn]": lambda: render_consent_form(
+        ON_MEETING, REDCAR, ConsentAnswer.WITHDRAWN, today=DAY
+    ),
     "render_dispute_form": lambda: render_dispute_form(ON_MEETING, REDCAR),
     "render_dispute_card": lambda: render_dispute_card(
         DISPUTE, DISPUTED, REDCAR, CAL, due="Due by Thursday 3 December 2026, 5pm"

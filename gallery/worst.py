@@ -43,6 +43,7 @@ from cards.common import (
     render_notice,
     render_welcome,
 )
+from cards.consent import render_consent_choice, render_consent_form
 from cards.dead_letters import (
     DeadLetterView,
     render_dead_letter,
@@ -81,6 +82,8 @@ from cards.weekly_digest import render_weekly_digest
 from domain.booking import REASON_MAX, TEAM_MAX, Booking, BookingDetails, BookingStatus, Slot
 from domain.case_history import AuditEntry
 from domain.clinic import ClinicDate
+from domain.consent import ConsentEntry, ConsentRecord
+from domain.consent_terms import ConsentMethod, ConsentScope, ConsentStatus
 from domain.deadline_rules import Kind, Owner
 from domain.deadlines import Deadline, Extension
 from domain.directions import Direction
@@ -464,3 +467,54 @@ WORST_CASES: dict[str, Callable[[], dict[str, Any]]] = {
         late_note(LONG[:60]),
     ),
 }
+
+# The family's consent: the largest an entry can be, on a request paused for it.
+CONSENT_LARGEST = ConsentEntry(
+    status=ConsentStatus.NOT_SOUGHT_RISK,
+    on=DAY,
+    relationship="W" * 40,
+    initials="W" * 8,
+    method=ConsentMethod.AT_MEETING,
+    scopes=tuple(ConsentScope),
+    risk_reason="W" * 500,
+    agreed_by="W" * 80,
+)
+CONSENT_RECORDS = [
+    ConsentRecord(10**9, "WWWWWW-99999999", i, entry, "W" * 128, "o", START)
+    for i, entry in enumerate(
+        [CONSENT_LARGEST, CONSENT_LARGEST.model_copy(update={"status": ConsentStatus.GIVEN_AGAIN})] * 6, start=1
+    )
+]
+CONSENT_NOTE = CONSENT_LARGEST.model_copy(update={"status": ConsentStatus.GIVEN_AGAIN}).note(10**6)
+PAUSED = replace(
+    TRANSFER,
+    state=State.PAUSED,
+    paused_from=State.GAPS_OPEN,
+    decision=TRANSFER.decision.model_copy(update={"consent": CONSENT_NOTE}),
+)
+CONSENTED = replace(PAUSED, state=State.SUBMITTED, paused_from=None)
+CONSENT_VALUES = {
+    "relationship": "W" * 80,
+    "initials": "W" * 16,
+    "risk_reason": "W" * 1000,
+    "agreed_by": "W" * 160,
+    "scopes": ",".join(s.value for s in ConsentScope),
+}
+WORST_CASES.update(
+    {
+        "render_consent_choice": lambda: render_consent_choice(CONSENTED, ROCHDALE, list(ConsentStatus), note=LONG),
+        **{
+            f"render_consent_form[{status.value}]": partial(
+                render_consent_form, CONSENTED, ROCHDALE, status, today=DAY, note=LONG, values=CONSENT_VALUES
+            )
+            for status in ConsentStatus
+        },
+        "render_transfer_card[consent]": lambda: render_transfer_card(
+            PAUSED, ROCHDALE, CAL, events=list(Event), deadlines=DEADLINES, now=START
+        ),
+        "render_transfer_details[consent]": lambda: render_transfer_details(
+            PAUSED, ROCHDALE, CAL, outcome=VERSION, disputes=[SETTLED] * 3, consents=CONSENT_RECORDS
+        ),
+        "render_outcome_history[consent]": lambda: render_outcome_history([VERSION] * 9, PAUSED, REDCAR, CAL),
+    }
+)

@@ -25,6 +25,7 @@ from storage.audit import drop_every_guard_ddl, every_guard_ddl
 from storage.tables import (
     AuditEventRow,
     BookingRow,
+    ConsentRow,
     DeadlineRow,
     DisputeRow,
     OutboxRow,
@@ -84,6 +85,7 @@ class RetentionRepository:
         counts = {
             "outcomes": _count(await self._session.execute(delete(OutcomeRow).where(OutcomeRow.transfer_id.in_(ids)))),
             "disputes": _count(await self._session.execute(delete(DisputeRow).where(DisputeRow.transfer_id.in_(ids)))),
+            "consents": _count(await self._session.execute(delete(ConsentRow).where(ConsentRow.transfer_id.in_(ids)))),
             "deadlines": _count(
                 await self._session.execute(delete(DeadlineRow).where(DeadlineRow.transfer_id.in_(ids)))
             ),

@@ -408,3 +408,26 @@ class DisputeRow(Base):
     # Where its card landed in the managers' channel, so settling it updates the card for everyone.
     channel_conversation_id: Mapped[str] = mapped_column(String(512), default="")
     channel_activity_id: Mapped[str] = mapped_column(String(256), default="")
+
+
+# -- the family's consent ---------------------------------------------------------------------------------------
+class ConsentRow(Base):
+    """One entry of a case's consent record; entries are appended, never changed, and the latest stands."""
+
+    __tablename__ = "consents"
+    __table_args__ = (
+        UniqueConstraint("transfer_id", "entry", name="uq_consents_transfer_entry"),
+        Index("ix_consents_case", "case_reference"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"))
+    case_reference: Mapped[str] = mapped_column(String(32))
+    entry: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(24))
+    given_on: Mapped[date] = mapped_column(Date)
+    # Who, how, the scope, and for "not sought" the reason and the manager: typed in domain/consent.py.
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)
+    recorded_by_object_id: Mapped[str] = mapped_column(String(64))
+    recorded_by_name: Mapped[str] = mapped_column(String(128), default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.actions import ProcessedActions
 from storage.audit import AuditLog
 from storage.clinic import ClinicRepository
+from storage.consent import ConsentRepository
 from storage.conversations import ConversationRepository
 from storage.deadlines import DeadlineRepository
 from storage.disputes import DisputeRepository
@@ -60,6 +61,7 @@ class UnitOfWork:
         self.outcomes = OutcomeRepository(self._session)
         self.disputes = DisputeRepository(self._session)
         self.retention = RetentionRepository(self._session)
+        self.consents = ConsentRepository(self._session)
         return self
 
     async def __aexit__(

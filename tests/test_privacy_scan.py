@@ -12,6 +12,7 @@ import re
 
 from tests.conftest import SUITE_RECORD
 from tests.scenarios.booking_steps import GOOD_DETAILS
+from tests.scenarios.consent_steps import NOT_SOUGHT
 from tests.scenarios.outcome_steps import OUTCOME_DETAILS
 from tests.scenarios.transfer_steps import STEP_DOWN, STEP_UP, THRESHOLD_REASON
 
@@ -24,6 +25,7 @@ FAMILY_DETAILS = {
     "Asking would alert the adult who harms",
     *OUTCOME_DETAILS,
     THRESHOLD_REASON,
+    NOT_SOUGHT["risk_reason"],
 }
 # The views a person opens on purpose, each audited: they are where the details belong.
 OPENED_ON_PURPOSE = (

@@ -9,6 +9,7 @@ import pytest
 
 from bot.profile_files import all_profiles
 from bot.settings import REPO_ROOT
+from domain.consent_terms import ConsentStatus
 from domain.deadline_rules import Fact
 from domain.directions import Direction
 from domain.outcome_terms import MeetingKind, OutcomeDecision
@@ -17,6 +18,7 @@ from domain.profiles import PolicyProfile
 from domain.roles import Person, Role
 from domain.transfer_decide import (
     AllocationInput,
+    ConsentInput,
     Decided,
     GapsInput,
     Inputs,
@@ -33,7 +35,7 @@ from domain.transfer_decide import (
 )
 from domain.transfer_events import EVENTS, Form, Party, Relation
 from domain.transfer_machine import Event, State, events_from
-from domain.transfer_record import Allocation, Decisions, PreviousWorker, Transfer
+from domain.transfer_record import Allocation, ConsentNote, Decisions, PreviousWorker, Transfer
 from domain.transfers import Route, TransferDetails
 
 PROFILES = all_profiles(REPO_ROOT / "profiles")
@@ -311,10 +313,20 @@ def test_every_move_out_of_gaps_open_leaves_the_gaps_behind_but_pausing_keeps_th
     stays = outcome.move.target is State.GAPS_OPEN
     assert outcome.gaps == (("plan",) if stays else ())
     requester = Person("t", "requester", "S.W.", frozenset({Role.SOCIAL_WORKER}))
+    withdrawn = ConsentNote(status=ConsentStatus.WITHDRAWN, on=NOW.date(), relationship="Mother", initials="A.B.")
     paused = decided(
-        decide(gaps_open, Event.WITHDRAW_CONSENT, NoInput(), requester, frozenset({Relation.REQUESTER}), rochdale, NOW)
+        decide(
+            gaps_open,
+            Event.WITHDRAW_CONSENT,
+            ConsentInput(consent=withdrawn),
+            requester,
+            frozenset({Relation.REQUESTER}),
+            rochdale,
+            NOW,
+        )
     )
     assert paused.gaps == ("plan",)
+    assert paused.decision.consent == withdrawn
 
 
 # -- the facts recorded from the card -----------------------------------------------------------------------------

@@ -88,6 +88,10 @@ def request(profile: PolicyProfile, direction: Direction, **overrides: Any) -> T
         "manager": ManagerAgreement(manager="T.M.", decided_on=TODAY - timedelta(days=2)),
     }
     fields.update(overrides)
+    consent = fields["consent"]
+    if consent.status is ConsentStatus.GIVEN and not consent.scopes:
+        # Consent covering everything the profile's form offers (tests/domain/test_consent.py checks scopes).
+        fields["consent"] = consent.model_copy(update={"scopes": tuple(profile.consent.scopes)})
     return TransferDetails(**fields)
 
 

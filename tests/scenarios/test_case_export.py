@@ -68,7 +68,8 @@ async def test_the_export_writes_the_whole_record_as_json_and_a_pdf_summary_and_
     assert [d["about"] for d in request["disputes"]] == [ABOUT]
     assert request["deadlines"]
     actions = [e["action"] for e in data["audit_trail"]]
-    assert actions[0] == "transfer.submitted"
+    assert sorted(actions[:2]) == ["consent.recorded", "transfer.submitted"], "the request and its consent, first"
+    assert [e["consent"]["status"] for e in request["consent_record"]] == ["given"]
     assert {"outcome.recorded", "outcome.corrected", "dispute.raised", "case.viewed"} <= set(actions)
     assert data["audit_trail"][0]["actor_name"] == "S.W."
     pdf = files[1].read_bytes()
@@ -76,6 +77,7 @@ async def test_the_export_writes_the_whole_record_as_json_and_a_pdf_summary_and_
     shown = _pdf_text(files[1])
     assert "DEMO-0101" in shown
     assert bot.runtime.services.profile.authority in shown
+    assert "Entry 1" in shown, "the consent record's entries"
     for section in ("Requests", "Consent", "Meeting outcomes", "Disputes", "Deadlines", "Audit trail"):
         assert section in shown
     assert "Wednesday 25 November 2026" in shown  # the GOV.UK way

@@ -56,7 +56,9 @@ async def test_the_social_worker_sees_the_whole_history_of_their_case_and_the_vi
     for section in ("The request", "Consent", "Outcomes", "Disputes", "Who did what, latest first"):
         assert section in text
     assert STEP_DOWN["reason"] in text  # the request in full, for the people on the case
-    assert "Mother (A.B.)" in text and "Friday 20 November 2026" in text  # the consent as the request gave it
+    # The case's consent record: the current entry, who gave it, how, when and for what; who recorded it.
+    assert "Current: Given by mother (A.B.) in person on Friday 20 November 2026; scope: sharing" in text
+    assert "Entry 1: recorded by S.W." in text
     # Every outcome version, the latest first and said to stand, the one it corrected after it.
     assert text.index("Version 2: the one that stands (corrected)") < text.index("Version 1: corrected by")
     assert "Locality Step Up/Step Down Meeting, Tuesday 24 November 2026" in text

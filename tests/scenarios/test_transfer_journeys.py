@@ -23,10 +23,12 @@ from tests.conftest import (
 from tests.harness.cardwalk import button, buttons, inputs, shown_text
 from tests.harness.driver import Chat
 from tests.scenarios.booking_steps import book, press
+from tests.scenarios.consent_steps import GIVEN, WITHDRAWN, record_consent
 from tests.scenarios.outcome_steps import record_outcome
 from tests.scenarios.transfer_steps import (
     STEP_DOWN,
     STEP_UP,
+    all_scopes,
     first_choice,
     review_request,
     set_up_channels,
@@ -60,6 +62,7 @@ async def _step_down(bot: BotUnderTest, **overrides: Any) -> TransferRow:
         "from_team": first_choice(form, "from_team"),
         "to_service": first_choice(form, "to_service"),
         "route": first_choice(form, "route"),
+        "consent_scopes": all_scopes(form),
         **overrides,
     }
     if "level_of_need" in inputs(form):
@@ -116,10 +119,17 @@ async def test_consent_withdrawn_pauses_and_given_again_resumes_at_the_same_step
     await press(bot, COORDINATOR, button(gaps, "transfer.decide"), **{first_gap: "true"})
     before = (await _rows(bot))[0].state
     assert before == "gaps_open"
-    mine = await _view(bot, SOCIAL_WORKER, row.id)
-    paused = await press(bot, SOCIAL_WORKER, button(mine, "transfer.act", "Consent withdrawn"))
+    # Withdrawn and given again are entries of the consent record, each with who, when and how.
+    paused = await record_consent(bot, SOCIAL_WORKER, row.id, "Consent withdrawn", **WITHDRAWN)
     assert "Paused" in shown_text(paused)
-    resumed = await press(bot, SOCIAL_WORKER, button(paused, "transfer.act", "Consent given again"))
+    resumed = await record_consent(
+        bot,
+        SOCIAL_WORKER,
+        row.id,
+        "Consent given again",
+        **{**GIVEN, "on": "2026-11-25"},
+        scopes="share_information,early_help_offer",
+    )
     after = (await _rows(bot))[0]
     assert after.state == before
     assert "Paused" not in shown_text(resumed)

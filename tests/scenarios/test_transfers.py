@@ -28,6 +28,7 @@ from tests.scenarios.transfer_steps import (
     STEP_DOWN,
     STEP_UP,
     THRESHOLD_REASON,
+    all_scopes,
     first_choice,
     review_request,
     set_up_channels,
@@ -327,6 +328,7 @@ async def test_rochdale_gaps_block_acceptance_and_escalate_after_three_working_d
         "discussed_on": "",
         "check_assessment": "true",
         "check_plan": "true",
+        "consent_scopes": all_scopes(form),
     }
     if "level_of_need" in inputs(form):
         values["level_of_need"] = first_choice(form, "level_of_need")

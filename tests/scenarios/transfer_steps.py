@@ -17,7 +17,7 @@ from tests.conftest import (
     TEAM_MANAGER,
     BotUnderTest,
 )
-from tests.harness.cardwalk import button
+from tests.harness.cardwalk import button, buttons
 from tests.harness.connector import Member
 from tests.harness.driver import Chat, Person
 from tests.scenarios.booking_steps import press
@@ -102,7 +102,7 @@ async def review_request(bot: BotUnderTest, person: Person, form: dict[str, Any]
         if forward is None:
             return card
         pressed_stage = forward["data"]["stage"]
-        card = await press(bot, person, forward, **values)
+        card = await press(bot, person, forward, **_for_stage(card, values))
         if forward["data"]["go"] == "review":
             return card
         back_on = _forward(card)
@@ -113,6 +113,9 @@ async def review_request(bot: BotUnderTest, person: Person, form: dict[str, Any]
 
 async def submit_request(bot: BotUnderTest, person: Person, form: dict[str, Any], **values: Any) -> dict[str, Any]:
     reviewed = await review_request(bot, person, form, **values)
+    from tests.harness.cardwalk import shown_text
+
+    assert buttons(reviewed, "transfer.submit"), shown_text(reviewed)
     return await press(bot, person, button(reviewed, "transfer.submit"))
 
 
@@ -120,6 +123,27 @@ def first_choice(form: dict[str, Any], input_id: str) -> str:
     from tests.harness.cardwalk import inputs
 
     return str(inputs(form)[input_id]["choices"][0]["value"])
+
+
+# Stands for "tick every scope the consent stage offers" until the walk reaches that stage.
+ALL_SCOPES = "*every offered scope*"
+
+
+def all_scopes(form: dict[str, Any]) -> str:
+    """The consent's scope ticked for everything the form offers (so the profile's [consent] rules hold); on a
+    stage without the scopes, the marker the walk through the stages fills in at the consent stage."""
+    from tests.harness.cardwalk import inputs
+
+    offered = inputs(form).get("consent_scopes")
+    return ",".join(c["value"] for c in offered["choices"]) if offered else ALL_SCOPES
+
+
+def _for_stage(card: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    if values.get("consent_scopes") != ALL_SCOPES:
+        return values
+    rest = {k: v for k, v in values.items() if k != "consent_scopes"}
+    scopes = all_scopes(card)
+    return {**rest, "consent_scopes": scopes} if scopes != ALL_SCOPES else rest
 
 
 def filled(form: dict[str, Any], base: dict[str, Any], **overrides: Any) -> dict[str, Any]:
@@ -134,6 +158,7 @@ def filled(form: dict[str, Any], base: dict[str, Any], **overrides: Any) -> dict
     }
     if "level_of_need" in inputs(form):
         values["level_of_need"] = first_choice(form, "level_of_need")
+    values["consent_scopes"] = all_scopes(form)
     return {**values, **overrides}
 
 
