@@ -28,6 +28,8 @@ from domain.consent_terms import METHOD_TITLES, SCOPE_TITLES
 from domain.directions import DIRECTION_TITLES
 from domain.disputes import SETTLEMENT_TITLES
 from domain.outcome_terms import DECISION_TITLES
+from domain.outcomes import meeting_title
+from domain.profiles import PolicyProfile
 from domain.transfer_machine import EVENT_TITLES, STATE_TITLES
 from domain.transfers import CONSENT_TITLES, ROUTE_TITLES
 from domain.working_days import WorkingCalendar, format_date
@@ -193,7 +195,7 @@ def _consent(pdf: _Summary, record: CaseRecord) -> None:
         pdf.row(f"Request of {format_date(t.created_at.date())}" if t.created_at else "Request", words)
 
 
-def _outcomes(pdf: _Summary, record: CaseRecord, calendar: WorkingCalendar) -> None:
+def _outcomes(pdf: _Summary, record: CaseRecord, profile: PolicyProfile, calendar: WorkingCalendar) -> None:
     pdf.section("Meeting outcomes (every version)")
     versions = [v for t in record.transfers for v in record.outcomes.get(t.id, [])]
     if not versions:
@@ -202,7 +204,7 @@ def _outcomes(pdf: _Summary, record: CaseRecord, calendar: WorkingCalendar) -> N
         o = v.outcome
         by = v.recorded_by_name or "someone"
         pdf.subheading(f"Version {v.version}, recorded by {by}, {calendar.format_when(v.recorded_at)}")
-        pdf.row("Meeting", f"{o.meeting_kind.value.replace('_', ' ')}, {format_date(o.meeting_on)}")
+        pdf.row("Meeting", f"{meeting_title(o.meeting_kind, profile)}, {format_date(o.meeting_on)}")
         pdf.row("Decision", DECISION_TITLES[o.decision])
         if o.team:
             pdf.row("Receiving team", f"{o.team}; lead practitioner: {o.lead_practitioner or 'to be named'}")
@@ -215,8 +217,9 @@ def _outcomes(pdf: _Summary, record: CaseRecord, calendar: WorkingCalendar) -> N
             pdf.row("Final Child in Need meeting", format_date(o.final_meeting_on))
         for a in o.actions:
             pdf.row("Action", f"{a.what} ({a.owner}, by {format_date(a.due)})")
+        labels = {f.key: f.label for f in profile.outcomes.fields}
         for key, value in o.extras.items():
-            pdf.row(key.replace("_", " ").capitalize(), value)
+            pdf.row(labels.get(key, key.replace("_", " ").capitalize()), value)
         if v.corrected:
             pdf.row("Corrected because", v.correction_reason)
 
@@ -260,8 +263,9 @@ def _audit_trail(pdf: _Summary, record: CaseRecord, calendar: WorkingCalendar) -
 
 
 def write_pdf(
-    record: CaseRecord, path: Path, *, authority: str, calendar: WorkingCalendar, exported_at: datetime
+    record: CaseRecord, path: Path, *, profile: PolicyProfile, calendar: WorkingCalendar, exported_at: datetime
 ) -> None:
+    authority = profile.authority
     pdf = _Summary(authority, record.reference)
     pdf.add_page()
     pdf.set_font("Helvetica", style="B", size=18)
@@ -276,7 +280,7 @@ def write_pdf(
     )
     _requests(pdf, record, calendar)
     _consent(pdf, record)
-    _outcomes(pdf, record, calendar)
+    _outcomes(pdf, record, profile, calendar)
     _disputes(pdf, record, calendar)
     _deadlines_and_bookings(pdf, record, calendar)
     _audit_trail(pdf, record, calendar)
@@ -284,13 +288,13 @@ def write_pdf(
 
 
 def export_files(
-    record: CaseRecord, out: Path, *, authority: str, calendar: WorkingCalendar, exported_at: datetime
+    record: CaseRecord, out: Path, *, profile: PolicyProfile, calendar: WorkingCalendar, exported_at: datetime
 ) -> list[Path]:
     """Write the JSON and the PDF; the names carry the reference and the moment, so exports never overwrite."""
     out.mkdir(parents=True, exist_ok=True)
     stem = f"case-{record.reference}-{exported_at:%Y%m%dT%H%M%SZ}"
     json_path, pdf_path = out / f"{stem}.json", out / f"{stem}.pdf"
-    data = record_json(record, authority=authority, exported_at=exported_at)
+    data = record_json(record, authority=profile.authority, exported_at=exported_at)
     json_path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    write_pdf(record, pdf_path, authority=authority, calendar=calendar, exported_at=exported_at)
+    write_pdf(record, pdf_path, profile=profile, calendar=calendar, exported_at=exported_at)
     return [json_path, pdf_path]

@@ -258,7 +258,7 @@ def export(settings: Settings, reference: str, out: Path) -> int:
                 record = await load_case_record(uow, wanted)
                 if record is None:
                     return None
-                written = export_files(record, out, authority=profile.authority, calendar=calendar, exported_at=now)
+                written = export_files(record, out, profile=profile, calendar=calendar, exported_at=now)
                 await record_export(uow, record, who=_console_user(), files=[p.name for p in written], now=now)
             return written
         except BaseException:

@@ -81,6 +81,7 @@ async def test_the_export_writes_the_whole_record_as_json_and_a_pdf_summary_and_
     for section in ("Requests", "Consent", "Meeting outcomes", "Disputes", "Deadlines", "Audit trail"):
         assert section in shown
     assert "Wednesday 25 November 2026" in shown  # the GOV.UK way
+    assert "Locality Step Up/Step Down Meeting" in shown  # the meeting by the profile's own name
     [exported] = await audited(bot, "case.exported")
     assert exported.record_id == "DEMO-0101" and exported.actor_object_id.startswith("console:")
     assert exported.detail["files"] == [f.name for f in files]

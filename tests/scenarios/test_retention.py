@@ -17,10 +17,17 @@ from sqlalchemy import func, select, update
 
 from bot.cli import main
 from domain.retention import REMOVED, Period, RetentionPeriods
-from storage.tables import AuditEventRow, DisputeRow, OutboxRow, OutcomeRow, TransferRow
-from tests.conftest import CHAIR, COORDINATORS_CHANNEL, MANAGERS_CHANNEL, SOCIAL_WORKER, BotUnderTest
+from storage.tables import AuditEventRow, BookingRow, DisputeRow, OutboxRow, OutcomeRow, TransferRow
+from tests.conftest import (
+    CHAIR,
+    COORDINATORS_CHANNEL,
+    MANAGERS_CHANNEL,
+    SOCIAL_WORKER,
+    SOCIAL_WORKERS,
+    BotUnderTest,
+)
 from tests.harness.cardwalk import button, shown_text
-from tests.scenarios.booking_steps import press
+from tests.scenarios.booking_steps import book, press
 from tests.scenarios.outcome_steps import audited, on_meeting, record_outcome, submit_step_down, view
 from tests.scenarios.transfer_steps import STEP_DOWN
 
@@ -165,3 +172,26 @@ def test_retention_periods_read_iso_durations_and_days_and_refuse_anything_else(
     for bad in ("six years", "P", "P0D", 0, -3, "PT6H", True):
         with pytest.raises(ValueError):
             RetentionPeriods.model_validate({"transfers": bad})
+
+
+async def test_a_booking_for_a_case_that_never_had_a_request_goes_once_its_clinic_is_past_the_period(
+    start_bot: Any, clean_database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bot: BotUnderTest = await start_bot()
+    await book(bot, SOCIAL_WORKER)
+    await book(bot, SOCIAL_WORKERS[0], case_reference="DEMO-0002")
+    async with bot.runtime.services.uow() as uow:
+        # DEMO-0001's clinic was long ago and the booking is over; DEMO-0002's is still to come.
+        await uow.session.execute(
+            update(BookingRow)
+            .where(BookingRow.case_reference == "DEMO-0001")
+            .values(status="discussed", clinic_date=LONG_AGO.date())
+        )
+    assert await _purge(monkeypatch, clean_database) == 0
+    printed = _printed(capsys.readouterr().out)
+    assert (printed["cases"], printed["bookings"], printed["transfers"]) == (1, 1, 0)
+    async with bot.runtime.services.uow() as uow:
+        left = [b.case_reference for b in await uow.session.scalars(select(BookingRow))]
+    assert left == ["DEMO-0002"]
+    [tombstone] = await audited(bot, "case.purged")
+    assert tombstone.record_id == "DEMO-0001" and tombstone.detail["removed"] == {"bookings": 1}
