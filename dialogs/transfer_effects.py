@@ -19,9 +19,9 @@ from domain.deadlines import Deadline
 from domain.disputes import raise_refusal
 from domain.outcomes import correct_refusal
 from domain.roles import Role
-from domain.transfer_access import available_events, on_meeting
+from domain.transfer_access import available_events, deciders, on_meeting, rule_of
 from domain.transfer_decide import Decided, Notice
-from domain.transfer_events import Party, deciding_roles
+from domain.transfer_events import Party
 from domain.transfer_facts import When
 from domain.transfer_machine import STATE_TITLES, Event
 from domain.transfer_record import Transfer
@@ -72,9 +72,12 @@ def base_card(services: Services, transfer: Transfer, deadlines: Sequence[Deadli
 
 def refresh_for(services: Services, transfer: Transfer) -> list[str]:
     """Who in the channel gets their own view of the card (refresh.userIds): the deciding roles, and the people."""
-    roles = set(deciding_roles(transfer.direction))
+    roles = set(deciders(transfer, services.profile))
     if on_meeting(transfer, services.profile):
         roles.add(Role.MEETING_CHAIR)
+    route = rule_of(transfer, services.profile)
+    if route is not None and route.authorised_by is not None:
+        roles.add(route.authorised_by)
     people = [transfer.requester_object_id, transfer.worker_object_id]
     return [*sorted(r.value for r in roles), *(f"person:{p}" for p in people if p)]
 

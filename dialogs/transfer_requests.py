@@ -42,6 +42,7 @@ from domain.transfers import (
     missing_checklist,
     receiving_channel,
     request_problems,
+    routed,
     wording_for,
 )
 from storage.uow import UnitOfWork
@@ -206,7 +207,7 @@ async def review(turn: Turn, services: Services, payload: ReviewTransfer) -> Rep
         return Reply(cards=[render_error("You can't ask for that", "Your roles don't make that kind of request.")])
     calendar = calendar_of(services)
     try:
-        details = TransferDetails.model_validate(details_from(payload))
+        details = routed(TransferDetails.model_validate(details_from(payload)), services.profile)
         problems = request_problems(details, services.profile, today=calendar.local_date(turn.now))
     except ValidationError as exc:
         problems = _problems_of(exc)
@@ -244,7 +245,7 @@ async def submit(turn: Turn, services: Services, payload: SubmitTransfer, uow: U
     draft = await uow.drafts.consume(payload.draft_id, payload.version, turn.now)
     if draft is None or (draft.tenant_id, draft.object_id) != (actor.tenant_id, actor.object_id):
         raise Refused(Reply(cards=[render_error("That card has expired", "Start the request again.")]))
-    details = TransferDetails.model_validate(draft.data["details"])
+    details = routed(TransferDetails.model_validate(draft.data["details"]), services.profile)
     if details.direction not in directions_for(turn, services):
         raise Refused(
             Reply(cards=[render_error("You can't ask for that", "Your roles don't make that kind of request.")])

@@ -26,6 +26,7 @@ from domain.transfer_access import (
     granted,
     not_applicable,
     own_request,
+    rule_of,
 )
 from domain.transfer_events import EVENTS, EventRule, Form, Party, Relation
 from domain.transfer_facts import MAY_BE_AHEAD, When, dated, event_facts, recordable_facts
@@ -33,6 +34,7 @@ from domain.transfer_machine import EVENT_TITLES, Event, IllegalTransition, Move
 from domain.transfer_record import (
     NAME_MAX,
     Allocation,
+    Authorised,
     Decisions,
     Decline,
     ExternalReferral,
@@ -210,7 +212,7 @@ def admissible(
     why = not_applicable(rule, transfer, profile)
     if why is not None:
         return Refusal(RefusalKind.NOT_APPLICABLE, why)
-    if not granted(rule, actor, relations, transfer):
+    if not granted(rule, actor, relations, transfer, profile):
         return Refusal(RefusalKind.ACCESS, access_refusal(rule, transfer, profile))
     if own_request(rule, actor, relations):
         return Refusal(RefusalKind.OWN_REQUEST, OWN_REQUEST_REFUSAL)
@@ -299,6 +301,8 @@ def _decision(
             changes["allocation"] = allocation.model_copy(
                 update={"worker_name": name[:NAME_MAX], "worker_object_id": object_id}
             )
+    if rule.event is Event.AUTHORISE:
+        changes["authorised"] = Authorised(by_name=actor.name[:NAME_MAX], by_object_id=actor.object_id, at=now)
     if problems:
         return Refusal(RefusalKind.INPUT, " ".join(problems))
     changes["last"] = LastDecision(event=rule.event, by_name=actor.name[:NAME_MAX], by_object_id=actor.object_id)
@@ -371,7 +375,8 @@ def _decided(
         decision=decision,
         gaps=gaps,
         accepted_at=now if rule.allocates else transfer.accepted_at,
-        facts=_facts(transfer, rule, inputs, allocation, calendar, now),
+        facts=_facts(transfer, rule, inputs, allocation, calendar, now)
+        + _authorisation_facts(transfer, rule, profile, now),
         notices=_notices(after, rule, actor, profile),
         nudge_unnamed=rule.allocates
         and profile.transfers.named_worker_nudge
@@ -405,6 +410,16 @@ def _facts(
     if isinstance(inputs, NameWorkerInput) and allocation is not None and allocation.worker_name:
         found[Fact.WORKER_NAMED] = now
     return tuple(sorted(found.items()))
+
+
+def _authorisation_facts(
+    transfer: Transfer, rule: EventRule, profile: PolicyProfile, now: datetime
+) -> tuple[tuple[Fact, When], ...]:
+    """What the route's authorisation records (Cheshire East: the meeting agreed a step up, ChECS's 24 hours start)."""
+    route = rule_of(transfer, profile)
+    if rule.event is not Event.AUTHORISE or route is None:
+        return ()
+    return dated(frozenset(route.authorisation_records), now)
 
 
 def _with(transfer: Transfer, move: Move, decision: Decisions, gaps: tuple[str, ...]) -> Transfer:

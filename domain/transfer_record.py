@@ -108,6 +108,14 @@ class DisputeNote(_Decision):
     settlement: str = Field("", max_length=24)
 
 
+class Authorised(_Decision):
+    """The route's authorisation before acceptance (Redcar: the MACH manager): who gave it, and when."""
+
+    by_name: str = Field("", max_length=NAME_MAX)
+    by_object_id: str = Field("", max_length=OBJECT_ID_MAX)
+    at: datetime
+
+
 class LastDecision(_Decision):
     """Who made the latest move, and which."""
 
@@ -130,6 +138,7 @@ class Decisions(_Decision):
     external: ExternalReferral | None = None
     outcome: OutcomeNote | None = None
     dispute: DisputeNote | None = None
+    authorised: Authorised | None = None
     last: LastDecision | None = None
 
 

@@ -58,7 +58,7 @@ async def _step_down(bot: BotUnderTest, **overrides: Any) -> TransferRow:
         **STEP_DOWN,
         "from_team": first_choice(form, "from_team"),
         "to_service": first_choice(form, "to_service"),
-        "route": first_choice(form, "route"),
+        **({"route": first_choice(form, "route")} if "route" in inputs(form) else {}),
         **overrides,
     }
     if "level_of_need" in inputs(form):

@@ -1,0 +1,205 @@
+"""Each authority's decision route (issue 11): which route a request takes given its direction and answers, where
+it goes, who decides it there, and which events each person is offered, under every shipped profile."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from bot.profile_files import all_profiles
+from bot.settings import REPO_ROOT
+from domain.directions import Direction
+from domain.profiles import PolicyProfile
+from domain.roles import Person, Role
+from domain.transfer_access import (
+    CaseFacts,
+    available_events,
+    deciders,
+    meeting_decides_on,
+    relations_of,
+)
+from domain.transfer_machine import Event, State
+from domain.transfer_record import Authorised, Decisions, Transfer
+from domain.transfers import (
+    Route,
+    TransferDetails,
+    receiving_channel,
+    request_problems,
+    route_choice_needed,
+    route_title,
+    routed,
+)
+
+PROFILES = all_profiles(REPO_ROOT / "profiles")
+NOW = datetime(2026, 12, 1, 10, tzinfo=UTC)
+TENANT = "tenant"
+REQUESTER = "requester-object-id"
+
+
+def details(
+    profile: PolicyProfile, direction: Direction, from_team: str, to_service: str = "", route: str = "direct"
+) -> TransferDetails:
+    """A request with these answers, on the route the profile's rules pick (or `route` where it is a choice)."""
+    raw = TransferDetails.model_validate(
+        {
+            "case_reference": "DEMO-0001",
+            "children_count": 1,
+            "direction": direction,
+            "from_team": from_team,
+            "to_service": to_service or profile.transfers.to_services[direction][0],
+            "reason": "An invented reason.",
+            "route": route,
+            "consent": {
+                "status": "given",
+                "relationship": "Mother",
+                "initials": "A.B.",
+                "how": "Phone",
+                "on": NOW.date(),
+            },
+            "manager": {"manager": "T.M.", "decided_on": NOW.date()},
+        }
+    )
+    return routed(raw, profile)
+
+
+def transfer(
+    profile: PolicyProfile, request: TransferDetails, *, state: State = State.SUBMITTED, wording: str = ""
+) -> Transfer:
+    return Transfer(
+        id=1,
+        version=1,
+        state=state,
+        paused_from=None,
+        tenant_id=TENANT,
+        requester_object_id=REQUESTER,
+        requester_name="S.W.",
+        details=request,
+        receiving_channel=receiving_channel(request, profile),
+        wording=wording,
+    )
+
+
+def offered(profile: PolicyProfile, case: Transfer, role: Role, *, on_roster: bool = True) -> list[Event]:
+    """The buttons a person holding `role` gets on this request, on the receiving channel's roster or not."""
+    person = Person(TENANT, f"{role.value}-object-id", "A.C.", frozenset({role}))
+    relations = relations_of(person, case, CaseFacts(on_receiving_roster=on_roster), profile)
+    return available_events(person, relations, case, profile)
+
+
+ACCEPTING = {Event.ACCEPT, Event.THRESHOLD_MET, Event.OUTCOME_AGREED}
+
+
+# -- every profile ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("key", sorted(PROFILES))
+def test_every_rule_cites_its_seed_and_every_answer_of_a_ruled_direction_has_a_route(key: str) -> None:
+    profile = PROFILES[key]
+    transfers = profile.transfers
+    for rule in transfers.route_rules:
+        assert rule.source.startswith(profile.source[:3]), rule
+    for direction in transfers.to_services:
+        if not transfers.ruled(direction):
+            continue
+        for team in transfers.from_teams:
+            for service in transfers.to_services[direction]:
+                assert transfers.route_choices(direction, team, service), (direction, team, service)
+
+
+def _raw(key: str) -> dict[str, Any]:
+    with (REPO_ROOT / "profiles" / f"{key}.toml").open("rb") as handle:
+        return tomllib.load(handle)
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"route": "panel"}, "is not one of transfers.routes"),
+        ({"from_teams": ["A team nobody has"]}, "from_teams not in transfers.from_teams"),
+        ({"to_services": ["Nowhere"]}, "to_services not offered"),
+        ({"source": "004 York, 3.2"}, "must cite this profile's seed"),
+        ({"deciders": ["head_of_service"]}, "deciders must be roles that decide"),
+        ({"authorised_by": "front_door"}, "an authorisation is named"),
+        ({"authorisation": "Authorised"}, "authorisation settings need authorised_by"),
+    ],
+)
+def test_a_wrong_route_rule_stops_start_up(change: dict[str, Any], words: str) -> None:
+    raw = _raw("dorset")
+    raw["transfers"]["route_rules"][0].update(change)
+    with pytest.raises(ValidationError, match=words):
+        PolicyProfile.model_validate(raw)
+
+
+def test_a_ruled_direction_that_leaves_an_answer_without_a_route_stops_start_up() -> None:
+    raw = _raw("dorset")
+    # Without the CWAD rule, a step up from CWAD would have nowhere to go.
+    raw["transfers"]["route_rules"] = [
+        r
+        for r in raw["transfers"]["route_rules"]
+        if not (r["direction"] == "step_up" and "CWAD" in str(r["from_teams"]))
+    ]
+    with pytest.raises(ValidationError, match="no route"):
+        PolicyProfile.model_validate(raw)
+
+
+# -- Dorset -------------------------------------------------------------------------------------------------------
+DORSET = PROFILES["dorset"]
+
+
+def test_dorset_a_step_up_goes_to_the_locality_meeting_and_chad_does_not_decide_it() -> None:
+    request = details(DORSET, Direction.STEP_UP, "Locality Early Help team")
+    assert request.route is Route.WEEKLY_MEETING
+    assert not route_choice_needed(Direction.STEP_UP, DORSET)
+    assert receiving_channel(request, DORSET) == "coordinators"
+    assert route_title(request, DORSET) == "Locality Step Up/Step Down Meeting (weekly, on Tuesdays)"
+    case = transfer(DORSET, request)
+    assert deciders(case, DORSET) == {Role.COORDINATOR, Role.EARLY_HELP_TEAM_MANAGER}
+    assert meeting_decides_on(case, DORSET)
+    # The early help team manager considers it and the administrator schedules it; neither accepts it outside
+    # the meeting (the administrator may enter the meeting's outcome, as the coordinators who run a meeting do).
+    manager = offered(DORSET, case, Role.EARLY_HELP_TEAM_MANAGER)
+    assert Event.SCHEDULE in manager and not ACCEPTING & set(manager), manager
+    administrator = offered(DORSET, case, Role.COORDINATOR)
+    assert Event.SCHEDULE in administrator and not {Event.ACCEPT, Event.THRESHOLD_MET} & set(administrator)
+    # ChAD's consultant social worker, even in the meeting's channel, has nothing to decide.
+    assert offered(DORSET, case, Role.FRONT_DOOR) == []
+    # The meeting's chair records the outcome.
+    assert Event.OUTCOME_AGREED in offered(DORSET, case, Role.MEETING_CHAIR, on_roster=False)
+
+
+def test_dorset_cwad_goes_manager_to_manager_and_every_other_handover_to_the_meeting() -> None:
+    for direction in (Direction.STEP_UP, Direction.STEP_DOWN_EARLY_HELP):
+        cwad = details(DORSET, direction, "Children who are disabled (CWAD)")
+        assert (cwad.route, receiving_channel(cwad, DORSET)) == (Route.MANAGER_AGREEMENT, "managers")
+        case = transfer(DORSET, cwad)
+        assert not meeting_decides_on(case, DORSET)
+        assert Event.ACCEPT in offered(DORSET, case, Role.TEAM_MANAGER)
+    for direction, team in (
+        (Direction.STEP_DOWN_EARLY_HELP, "Locality social work team"),
+        (Direction.STEP_ACROSS, "Locality social work team"),
+        (Direction.CO_WORK, "Children who are disabled (CWAD)"),
+    ):
+        request = details(DORSET, direction, team)
+        assert request.route is Route.WEEKLY_MEETING
+        assert meeting_decides_on(transfer(DORSET, request), DORSET)
+
+
+def test_dorset_names_the_meetings_administrator_and_no_locality_practice_manager() -> None:
+    titles = [DORSET.role_title(role) for role in Role]
+    assert DORSET.role_title(Role.COORDINATOR) == "Step Up/Step Down Meeting Administrator"
+    assert not any("practice manager" in title.lower() for title in titles)
+    assert "practice manager" not in (REPO_ROOT / "profiles" / "dorset.toml").read_text().lower()
+
+
+def test_a_route_the_rules_do_not_give_is_refused_on_the_form() -> None:
+    # A request whose answers give one route is put on it, whatever the form sent.
+    request = details(DORSET, Direction.STEP_UP, "Locality Early Help team", route="manager_agreement")
+    assert request.route is Route.WEEKLY_MEETING
+    assert request_problems(request, DORSET, today=NOW.date()) == []
+
+
+def _authorised(case: Transfer) -> Transfer:
+    decision = Decisions(authorised=Authorised(by_name="M.M.", at=NOW))
+    return Transfer(**{**case.__dict__, "decision": decision})

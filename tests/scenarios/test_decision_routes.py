@@ -1,0 +1,127 @@
+"""Each authority's decision route, through the real endpoint with configured roles (issue 11).
+
+The profiles' route rules ([[transfers.route_rules]]) say which route a request takes from its direction and
+answers, where its card goes and who decides it there; each test follows one authority's corrected route.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from storage.tables import TransferRow
+from tests.conftest import (
+    CHAIR,
+    COORDINATOR,
+    COORDINATORS_CHANNEL,
+    EARLY_HELP_MANAGER,
+    EARLY_HELP_WORKER,
+    FRONT_DOOR_CHANNEL,
+    FRONT_DOOR_DECIDER,
+    MANAGERS_CHANNEL,
+    SOCIAL_WORKER,
+    TEAM_MANAGER,
+    BotUnderTest,
+)
+from tests.harness.cardwalk import button, buttons, inputs, shown_text
+from tests.harness.driver import Chat, Person
+from tests.scenarios.booking_steps import press
+from tests.scenarios.outcome_steps import record_outcome, transfer_row, view
+from tests.scenarios.transfer_steps import (
+    STEP_DOWN,
+    STEP_UP,
+    filled,
+    set_roster,
+    set_up_channels,
+    start_request,
+    submit_request,
+)
+
+
+async def _bot(start_bot: Any, profile: str) -> BotUnderTest:
+    bot: BotUnderTest = await start_bot(profile=profile, managers_channel_id=MANAGERS_CHANNEL.id)
+    await set_up_channels(bot)
+    return bot
+
+
+async def _row(bot: BotUnderTest, case_reference: str) -> TransferRow:
+    async with bot.runtime.services.uow() as uow:
+        row = await uow.session.scalar(select(TransferRow).where(TransferRow.case_reference == case_reference))
+        assert row is not None, f"{case_reference} was not sent"
+        return row
+
+
+async def _request(
+    bot: BotUnderTest, person: Person, direction: str | None, base: dict[str, Any], **values: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The request form (after picking `direction` where the person has several) and the card submitting it gives."""
+    form = await start_request(bot, person)
+    if direction is not None and buttons(form, "transfer.start"):
+        form = await press(bot, person, button(form, "transfer.start", direction))
+    sent = await submit_request(bot, person, form, **filled(form, base, **values))
+    await bot.deliver()
+    return form, sent
+
+
+def _titles(card: dict[str, Any]) -> set[str]:
+    return {b["title"] for b in buttons(card)}
+
+
+def _posted_to(calls: list[Any], chat: Chat, case_reference: str) -> bool:
+    return any(c.conversation_id == chat.id and case_reference in str(c.cards) for c in calls)
+
+
+# -- Dorset -----------------------------------------------------------------------------------------------------
+async def test_dorset_a_step_up_goes_to_the_locality_meeting_not_to_chad(start_bot: Any) -> None:
+    """000 Dorset, 5.1: the early help team manager considers a step up "via Locality Step Up/Step Down Meeting";
+    ChAD is phoned only where there is significant harm."""
+    bot = await _bot(start_bot, "dorset")
+    set_roster(bot, COORDINATORS_CHANNEL, (COORDINATOR, EARLY_HELP_MANAGER, FRONT_DOOR_DECIDER))
+    mark = bot.connector.snapshot()
+    form, _sent = await _request(
+        bot, EARLY_HELP_WORKER, None, STEP_UP, from_team="Locality Early Help team", manager="E.M."
+    )
+    # The form warns of the urgent route (ChAD) and asks for no route: the profile picks the meeting.
+    assert "phone the ChAD now" in shown_text(form)
+    assert "route" not in inputs(form)
+    row = await _row(bot, "DEMO-0202")
+    assert (row.direction, row.route, row.receiving_channel) == ("step_up", "weekly_meeting", "coordinators")
+    calls = bot.connector.since(mark)
+    assert _posted_to(calls, COORDINATORS_CHANNEL, "DEMO-0202")
+    assert not _posted_to(calls, FRONT_DOOR_CHANNEL, "DEMO-0202")
+
+    # The early help team manager, at the meeting, sees it and may schedule it; nobody accepts outside the meeting.
+    manager = await view(bot, EARLY_HELP_MANAGER, row.id)
+    assert "DEMO-0202" in shown_text(manager)
+    assert "Schedule" in _titles(manager)
+    assert not {"Accept and allocate", "Threshold met", "Decline"} & _titles(manager)
+    # The meeting's administrator (the coordinator role) sees it, under its Dorset name.
+    administrator = await view(bot, COORDINATOR, row.id)
+    assert "Schedule" in _titles(administrator)
+    # ChAD's consultant social worker is not its decider: not even in the meeting's channel.
+    chad = await view(bot, FRONT_DOOR_DECIDER, row.id)
+    assert "That request is not one you are on" in shown_text(chad) and not _titles(chad) & {"Threshold met"}
+
+    # The meeting's chair records the outcome: agreed, it is accepted.
+    await record_outcome(bot, CHAIR, row.id, "Agreed", lead_practitioner="S.W.")
+    assert (await transfer_row(bot, row.id)).state == "accepted"
+
+
+async def test_dorset_cwad_requests_go_manager_to_manager_not_to_the_meeting(start_bot: Any) -> None:
+    """000 Dorset, 6.1: within CWAD a step up or down "is currently managed by manager-to-manager discussion"."""
+    bot = await _bot(start_bot, "dorset")
+    await _request(
+        bot,
+        SOCIAL_WORKER,
+        "Step down to early help",
+        STEP_DOWN,
+        from_team="Children who are disabled (CWAD)",
+        discussed_with="",
+        discussed_on="",
+    )
+    row = await _row(bot, "DEMO-0101")
+    assert (row.route, row.receiving_channel) == ("manager_agreement", "managers")
+    # The receiving team manager decides it (no meeting): Accept is theirs.
+    manager = await view(bot, TEAM_MANAGER, row.id)
+    assert "Accept and allocate" in _titles(manager)
