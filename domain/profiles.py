@@ -212,6 +212,20 @@ class RouteRule(_Strict):
         )
 
 
+class NextStep(_Strict):
+    """What the requester does once the request is accepted and allocated (York: tell the team around the child)."""
+
+    label: str = Field(min_length=3, max_length=200)
+    directions: list[Direction] = Field(default_factory=list, description="empty: every direction")
+    to_services: list[str] = Field(default_factory=list, description="empty: any receiving service")
+    source: str = Field(min_length=3, max_length=200, description="which seed says so")
+
+    def applies_to(self, direction: Direction, to_service: str) -> bool:
+        return (not self.directions or direction in self.directions) and (
+            not self.to_services or to_service in self.to_services
+        )
+
+
 class Transfers(_Strict):
     """What a transfer request offers and checks in this profile: lists for the card, consent, clocks, channels."""
 
@@ -247,6 +261,8 @@ class Transfers(_Strict):
     # How often the meeting meets, where the procedure says so or the profile assumes it (then listed in
     # [assumptions] as "transfers.meeting_cadence"); empty: not said.
     meeting_cadence: str = Field("", max_length=40)
+    # What follows allocation, told to the requester with it (not on the checklist before it).
+    after_allocation: list[NextStep] = Field(default_factory=list, max_length=6)
 
     @field_validator("from_teams", "decline_reasons", "level_of_need")
     @classmethod
@@ -478,6 +494,18 @@ class PolicyProfile(_Strict):
         for i, rule in enumerate(self.transfers.route_rules):
             if not rule.source.startswith(seed):
                 raise ValueError(f"transfers.route_rules[{i}]: source must cite this profile's seed ({seed!r} ...)")
+        for i, step in enumerate(self.transfers.after_allocation):
+            if not step.source.startswith(seed):
+                raise ValueError(
+                    f"transfers.after_allocation[{i}]: source must cite this profile's seed ({seed!r} ...)"
+                )
+            offered = {
+                s
+                for d in step.directions or list(self.transfers.to_services)
+                for s in self.transfers.to_services.get(d, [])
+            }
+            if set(step.to_services) - offered:
+                raise ValueError(f"transfers.after_allocation[{i}]: to_services not offered: {step.to_services}")
         if self.transfers.meeting_cadence and "weekly_meeting" not in self.transfers.routes:
             raise ValueError("transfers.meeting_cadence is set but no route is a meeting")
         return self

@@ -438,6 +438,12 @@ def _sentence(words: str) -> str:
     return words if words.endswith(".") else words + "."
 
 
+def _next_steps(after: Transfer, profile: PolicyProfile) -> list[str]:
+    """What the requester does now the request is allocated, from the profile (York: the team around the child)."""
+    steps = profile.transfers.after_allocation
+    return [_sentence(f"Next: {s.label}") for s in steps if s.applies_to(after.direction, after.to_service)]
+
+
 def _outcome_lines(after: Transfer, actor: Person, profile: PolicyProfile) -> list[str]:
     """What a meeting decided, for a personal chat: the decision and what follows, never the family's details."""
     note = after.decision.outcome
@@ -451,6 +457,7 @@ def _outcome_lines(after: Transfer, actor: Person, profile: PolicyProfile) -> li
     if note.decision is OutcomeDecision.AGREED and allocation is not None:
         who = allocation.worker_name or "a practitioner still to be named"
         lines.append(f"Receiving team: {allocation.team}; lead practitioner: {who}.")
+        lines += _next_steps(after, profile)
     elif note.decision is OutcomeDecision.NOT_AGREED and after.decision.decline is not None:
         lines.append(f"Reason: {after.decision.decline.reason}")
     elif note.decision is OutcomeDecision.DEFERRED and note.deferred_to is not None:
@@ -479,6 +486,8 @@ def _notices(after: Transfer, rule: EventRule, actor: Person, profile: PolicyPro
             lines.append(f"Reason: {decline.reason}")
         if allocation is not None and (rule.allocates or rule.form is Form.NAME_WORKER) and allocation.worker_name:
             lines.append(_sentence(f"Allocated to {allocation.worker_name}"))
+        if rule.allocates:
+            lines += _next_steps(after, profile)
         if rule.form is Form.INFORMATION_ASKED:
             lines.append("Open the request to see what is asked, then resubmit it.")
         headline = f"{EVENT_TITLES[event]}: {reference}"

@@ -142,7 +142,8 @@ def request_problems(details: TransferDetails, profile: PolicyProfile, *, today:
         problems.append(f"{profile.authority} does not use the {ROUTE_TITLES[details.route].lower()} route.")
     elif transfers.ruled(direction) and transfers.offers(direction):
         choices = transfers.route_choices(direction, details.from_team, details.to_service)
-        if choices and details.route.value not in [rule.route for rule in choices]:
+        # One route for these answers: the submission puts the request on it (`routed`); several: the requester's.
+        if len(choices) > 1 and details.route.value not in [rule.route for rule in choices]:
             names = " or ".join(_rule_title(rule, profile) for rule in choices)
             problems.append(f"Choose the route: {names}.")
     if details.booking_id is not None and details.route is not Route.CLINIC:

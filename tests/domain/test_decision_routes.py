@@ -203,3 +203,61 @@ def test_a_route_the_rules_do_not_give_is_refused_on_the_form() -> None:
 def _authorised(case: Transfer) -> Transfer:
     decision = Decisions(authorised=Authorised(by_name="M.M.", at=NOW))
     return Transfer(**{**case.__dict__, "decision": decision})
+
+
+# -- York ---------------------------------------------------------------------------------------------------------
+YORK = PROFILES["york"]
+
+
+def test_york_only_targeted_intervention_goes_to_the_weekly_transfer_meeting() -> None:
+    ti = details(YORK, Direction.STEP_DOWN_EARLY_HELP, "Assessment Team", "Targeted Intervention Service")
+    assert ti.route is Route.WEEKLY_MEETING
+    case = transfer(YORK, ti)
+    assert meeting_decides_on(case, YORK)
+    assert Event.ACCEPT not in offered(YORK, case, Role.COORDINATOR)
+    assert Event.OUTCOME_AGREED in offered(YORK, case, Role.MEETING_CHAIR, on_roster=False)
+    # A partner-led step down goes on to closure without the meeting: the practice managers accept it.
+    partner = details(YORK, Direction.STEP_DOWN_EARLY_HELP, "MASH", "Partner-led early help (lead professional)")
+    assert (partner.route, receiving_channel(partner, YORK)) == (Route.DIRECT, "coordinators")
+    led = transfer(YORK, partner)
+    assert not meeting_decides_on(led, YORK)
+    assert Event.ACCEPT in offered(YORK, led, Role.COORDINATOR)
+    assert not set(offered(YORK, led, Role.MEETING_CHAIR, on_roster=False)) & ACCEPTING
+    universal = details(YORK, Direction.STEP_DOWN_UNIVERSAL, "Assessment Team")
+    assert Event.ACCEPT in offered(YORK, transfer(YORK, universal), Role.COORDINATOR)
+
+
+def test_york_a_step_up_goes_to_mash_from_a_partner_and_to_the_assessment_service_manager_from_targeted_help() -> None:
+    partner = details(YORK, Direction.STEP_UP, "Partner agency lead professional")
+    assert (partner.route, receiving_channel(partner, YORK)) == (Route.DIRECT, "front_door")
+    case = transfer(YORK, partner)
+    assert Event.THRESHOLD_MET in offered(YORK, case, Role.FRONT_DOOR)
+    # MASH's 1 working day applies to the partner's step up only.
+    [clock] = [r for r in YORK.deadlines if r.key == "mash_decision"]
+    assert clock.applies_to(
+        direction=Direction.STEP_UP,
+        from_team="Partner agency lead professional",
+        to_service=partner.to_service,
+        route="direct",
+    )
+    assert not clock.applies_to(
+        direction=Direction.STEP_UP,
+        from_team="Targeted Early Help",
+        to_service=partner.to_service,
+        route="manager_agreement",
+    )
+    targeted = details(YORK, Direction.STEP_UP, "Targeted Early Help")
+    assert (targeted.route, receiving_channel(targeted, YORK)) == (Route.MANAGER_AGREEMENT, "managers")
+    assert route_title(targeted, YORK) == "Discussion with the assessment service manager on duty"
+    duty = transfer(YORK, targeted)
+    assert deciders(duty, YORK) == {Role.TEAM_MANAGER}
+    assert Event.ACCEPT in offered(YORK, duty, Role.TEAM_MANAGER)
+    assert offered(YORK, duty, Role.FRONT_DOOR) == []
+
+
+def test_york_tells_the_team_around_the_child_after_allocation_not_on_the_checklist_before_it() -> None:
+    for direction in (Direction.STEP_DOWN_EARLY_HELP, Direction.STEP_DOWN_UNIVERSAL):
+        assert not any("team around the child" in item.label for item in YORK.transfers.checklist(direction))
+    [step] = YORK.transfers.after_allocation
+    assert "team around the child" in step.label and step.source.startswith("004")
+    assert step.applies_to(Direction.STEP_DOWN_EARLY_HELP, "Targeted Intervention Service")

@@ -155,7 +155,10 @@ def test_only_a_profile_with_a_clinic_may_offer_the_clinic_route() -> None:
     york = PROFILES["york"]
     with pytest.raises(ValidationError, match="no \\[clinic\\]"):
         PolicyProfile.model_validate(
-            {**york.model_dump(), "transfers": {**york.transfers.model_dump(), "routes": ["clinic", "direct"]}}
+            {
+                **york.model_dump(),
+                "transfers": {**york.transfers.model_dump(), "routes": ["clinic", *york.transfers.routes]},
+            }
         )
 
 

@@ -125,3 +125,76 @@ async def test_dorset_cwad_requests_go_manager_to_manager_not_to_the_meeting(sta
     # The receiving team manager decides it (no meeting): Accept is theirs.
     manager = await view(bot, TEAM_MANAGER, row.id)
     assert "Accept and allocate" in _titles(manager)
+
+
+# -- York -------------------------------------------------------------------------------------------------------
+async def _accept(bot: BotUnderTest, who: Person, transfer_id: int, **values: Any) -> dict[str, Any]:
+    card = await view(bot, who, transfer_id)
+    form = await press(bot, who, button(card, "transfer.form", "Accept and allocate"))
+    team = inputs(form)["team"]["choices"][0]["value"]
+    return await press(bot, who, button(form, "transfer.decide"), team=team, **values)
+
+
+async def test_york_a_partner_led_step_down_goes_on_to_closure_without_the_meeting(start_bot: Any) -> None:
+    """004 York, step down 1-3: a partner-led plan "Closure will then continue (see point 5)"; only Targeted
+    Intervention "is to be brought to the weekly transfer meeting" (step down 4)."""
+    bot = await _bot(start_bot, "york")
+    partner = "Partner-led early help (lead professional)"
+    await _request(bot, SOCIAL_WORKER, "Step down to early help", STEP_DOWN, to_service=partner, from_team="MASH")
+    row = await _row(bot, "DEMO-0101")
+    assert (row.route, row.receiving_channel) == ("direct", "coordinators")
+    # No meeting: the chair has nothing to record; the practice manager accepts it.
+    chair = await view(bot, CHAIR, row.id)
+    assert not buttons(chair, "outcome.start")
+    accepted = await _accept(bot, COORDINATOR, row.id, worker="L.P.")
+    assert "Accepted" in shown_text(accepted)
+    assert (await transfer_row(bot, row.id)).state == "accepted"
+
+    # Targeted Intervention goes to the weekly transfer meeting: no Accept, the chair records the outcome, and the
+    # social worker hears that the team around the child is told after the allocation.
+    await _request(
+        bot,
+        SOCIAL_WORKER,
+        "Step down to early help",
+        STEP_DOWN,
+        case_reference="DEMO-0102",
+        to_service="Targeted Intervention Service",
+        from_team="Assessment Team",
+    )
+    ti = await _row(bot, "DEMO-0102")
+    assert ti.route == "weekly_meeting"
+    coordinator = await view(bot, COORDINATOR, ti.id)
+    assert "Accept and allocate" not in _titles(coordinator)
+    form = await press(bot, SOCIAL_WORKER, {"verb": "transfer.start", "data": {"direction": "step_down_early_help"}})
+    assert "team around the child" not in shown_text(form), "not on the checklist before allocation"
+    mark = bot.connector.snapshot()
+    await record_outcome(bot, CHAIR, ti.id, "Agreed", lead_practitioner="E.W.", extra_time_frame="Six weeks")
+    await bot.deliver()
+    told = [c for c in bot.connector.since(mark) if c.conversation_id == Chat.personal(SOCIAL_WORKER).id]
+    assert any("Next: tell the team around the child" in str(c.cards) for c in told)
+
+
+async def test_york_a_step_up_goes_to_mash_from_a_partner_and_to_the_duty_manager_from_targeted_help(
+    start_bot: Any,
+) -> None:
+    """004 York, stepping up: a partner lead professional refers to MASH (1 working day); targeted Early Help
+    discusses it with the assessment service manager on duty."""
+    bot = await _bot(start_bot, "york")
+    await _request(bot, EARLY_HELP_WORKER, None, STEP_UP, from_team="Partner agency lead professional")
+    partner = await _row(bot, "DEMO-0202")
+    assert (partner.route, partner.receiving_channel) == ("direct", "front_door")
+    mash = await view(bot, FRONT_DOOR_DECIDER, partner.id)
+    assert "Threshold met" in _titles(mash)
+    assert "MASH decision on next steps" in shown_text(mash)
+
+    await _request(bot, EARLY_HELP_WORKER, None, STEP_UP, case_reference="DEMO-0203", from_team="Targeted Early Help")
+    targeted = await _row(bot, "DEMO-0203")
+    assert (targeted.route, targeted.receiving_channel) == ("manager_agreement", "managers")
+    duty = await view(bot, TEAM_MANAGER, targeted.id)
+    assert "Accept and allocate" in _titles(duty)
+    assert "MASH decision on next steps" not in shown_text(duty), "the 1 working day is the partner's route only"
+    # MASH does not decide it.
+    refused = await view(bot, FRONT_DOOR_DECIDER, targeted.id)
+    assert "That request is not one you are on" in shown_text(refused)
+    accepted = await _accept(bot, TEAM_MANAGER, targeted.id, worker="S.W.")
+    assert "Accepted" in shown_text(accepted)

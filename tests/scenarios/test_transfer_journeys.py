@@ -186,7 +186,6 @@ async def _york_step_down_then_up(bot: BotUnderTest, from_team: str, days_later:
         "case_reference": "DEMO-0303",
         "from_team": first_choice(form, "from_team"),
         "to_service": first_choice(form, "to_service"),
-        "route": first_choice(form, "route"),
     }
     await submit_request(bot, EARLY_HELP_WORKER, form, **values)
     return (await _rows(bot))[-1]
