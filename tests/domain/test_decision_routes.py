@@ -261,3 +261,64 @@ def test_york_tells_the_team_around_the_child_after_allocation_not_on_the_checkl
     [step] = YORK.transfers.after_allocation
     assert "team around the child" in step.label and step.source.startswith("004")
     assert step.applies_to(Direction.STEP_DOWN_EARLY_HELP, "Targeted Intervention Service")
+
+
+# -- Cheshire East ------------------------------------------------------------------------------------------------
+CHESHIRE_EAST = PROFILES["cheshire_east"]
+LEAD_PERSON = "Lead person from the CiN plan's professionals"
+AT_THE_MEETING = "Early Help worker (allocated at the meeting)"
+
+
+def test_cheshire_east_a_step_down_with_a_lead_person_goes_direct_and_without_one_to_the_meeting() -> None:
+    team = "Child in Need / Child Protection team"
+    direct = details(CHESHIRE_EAST, Direction.STEP_DOWN_EARLY_HELP, team, LEAD_PERSON)
+    assert direct.route is Route.DIRECT
+    case = transfer(CHESHIRE_EAST, direct)
+    assert not meeting_decides_on(case, CHESHIRE_EAST)
+    assert Event.ACCEPT in offered(CHESHIRE_EAST, case, Role.COORDINATOR)
+    assert not set(offered(CHESHIRE_EAST, case, Role.MEETING_CHAIR, on_roster=False)) & ACCEPTING
+    meeting = details(CHESHIRE_EAST, Direction.STEP_DOWN_EARLY_HELP, team, AT_THE_MEETING)
+    assert meeting.route is Route.WEEKLY_MEETING
+    booked = transfer(CHESHIRE_EAST, meeting)
+    assert meeting_decides_on(booked, CHESHIRE_EAST)
+    assert Event.ACCEPT not in offered(CHESHIRE_EAST, booked, Role.COORDINATOR)
+    assert Event.OUTCOME_AGREED in offered(CHESHIRE_EAST, booked, Role.MEETING_CHAIR, on_roster=False)
+
+
+def test_cheshire_east_a_step_up_agreed_at_the_meeting_is_then_accepted_by_checs() -> None:
+    # Two pathways for the same answers: the requester chooses on the form.
+    assert route_choice_needed(Direction.STEP_UP, CHESHIRE_EAST)
+    assert not route_choice_needed(Direction.STEP_DOWN_EARLY_HELP, CHESHIRE_EAST)
+    team = "Early Help (Cheshire East Family Service)"
+    request = details(CHESHIRE_EAST, Direction.STEP_UP, team, route="weekly_meeting")
+    assert request.route is Route.WEEKLY_MEETING and receiving_channel(request, CHESHIRE_EAST) == "coordinators"
+    case = transfer(CHESHIRE_EAST, request)
+    # Before the meeting agrees, ChECS accepts nothing; the chair records the agreement, not an accepting outcome.
+    checs = offered(CHESHIRE_EAST, case, Role.FRONT_DOOR)
+    assert not ACCEPTING & set(checs) and Event.AUTHORISE not in checs
+    chair = offered(CHESHIRE_EAST, case, Role.MEETING_CHAIR, on_roster=False)
+    assert Event.AUTHORISE in chair and Event.OUTCOME_AGREED not in chair
+    assert Event.OUTCOME_NOT_AGREED in chair, "the meeting may still not agree it"
+    # Agreed: the ChECS representative accepts it; the chair does not.
+    agreed = _authorised(case)
+    assert {Event.THRESHOLD_MET, Event.ACCEPT} <= set(offered(CHESHIRE_EAST, agreed, Role.FRONT_DOOR))
+    assert Event.AUTHORISE not in offered(CHESHIRE_EAST, agreed, Role.MEETING_CHAIR, on_roster=False)
+    # The immediate safeguarding pathway goes straight to ChECS, with no meeting.
+    urgent = details(CHESHIRE_EAST, Direction.STEP_UP, team, route="direct")
+    assert receiving_channel(urgent, CHESHIRE_EAST) == "front_door"
+    assert Event.THRESHOLD_MET in offered(CHESHIRE_EAST, transfer(CHESHIRE_EAST, urgent), Role.FRONT_DOOR)
+    # A route the answers do not allow is named on the form.
+    assert request_problems(
+        details(CHESHIRE_EAST, Direction.STEP_UP, team, route="clinic"), CHESHIRE_EAST, today=NOW.date()
+    )
+
+
+def test_cheshire_east_uses_the_policys_roles_and_assumes_the_meetings_cadence() -> None:
+    assert CHESHIRE_EAST.role_title(Role.MEETING_CHAIR) == "Chair of the Step Up/Step Down meeting"
+    assert CHESHIRE_EAST.role_title(Role.FRONT_DOOR) == "ChECS representative"
+    assert CHESHIRE_EAST.role_title(Role.TEAM_MANAGER) == "Team Manager"
+    assert "practice manager" not in (REPO_ROOT / "profiles" / "cheshire_east.toml").read_text().lower()
+    assert CHESHIRE_EAST.transfers.meeting_cadence == "weekly"
+    assert "transfers.meeting_cadence" in CHESHIRE_EAST.assumptions.fields
+    meeting = details(CHESHIRE_EAST, Direction.STEP_DOWN_EARLY_HELP, "Partner agency lead person", AT_THE_MEETING)
+    assert route_title(meeting, CHESHIRE_EAST) == "No lead person identified: the Step Up/Step Down meeting (weekly)"

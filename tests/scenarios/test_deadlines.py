@@ -222,7 +222,7 @@ async def test_rochdales_early_help_assessment_clock_is_met_when_the_worker_reco
 async def test_cheshire_easts_cf_assessment_gets_more_time_only_with_a_reason_and_the_manager_who_agreed(
     start_bot: Any,
 ) -> None:
-    from tests.conftest import EARLY_HELP_WORKER, FRONT_DOOR_DECIDER
+    from tests.conftest import CHAIR, EARLY_HELP_WORKER, FRONT_DOOR_DECIDER
     from tests.scenarios.transfer_steps import STEP_UP
 
     bot: BotUnderTest = await start_bot(profile="cheshire_east", managers_channel_id=MANAGERS_CHANNEL.id)
@@ -232,6 +232,9 @@ async def test_cheshire_easts_cf_assessment_gets_more_time_only_with_a_reason_an
     await bot.deliver()
     async with bot.runtime.services.uow() as uow:
         [row] = list(await uow.session.scalars(select(TransferRow)))
+    # 6.1 point 3: the meeting agrees the step up (its chair records it), then the ChECS representative accepts it.
+    chair = await press(bot, CHAIR, {"verb": "transfer.refresh", "data": {"record_id": row.id}})
+    await press(bot, CHAIR, button(chair, "transfer.act", "Authorise"))
     view = await press(bot, FRONT_DOOR_DECIDER, {"verb": "transfer.refresh", "data": {"record_id": row.id}})
     met = await press(bot, FRONT_DOOR_DECIDER, button(view, "transfer.form", "Threshold met"))
     team = str(inputs(met)["team"]["choices"][0]["value"])

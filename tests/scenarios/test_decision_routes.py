@@ -198,3 +198,73 @@ async def test_york_a_step_up_goes_to_mash_from_a_partner_and_to_the_duty_manage
     assert "That request is not one you are on" in shown_text(refused)
     accepted = await _accept(bot, TEAM_MANAGER, targeted.id, worker="S.W.")
     assert "Accepted" in shown_text(accepted)
+
+
+# -- Cheshire East ----------------------------------------------------------------------------------------------
+async def test_cheshire_east_a_step_down_with_a_lead_person_goes_direct_and_without_one_to_the_meeting(
+    start_bot: Any,
+) -> None:
+    """001 Cheshire East, 3.1 point 2 and 4.1 point 2: the Step Up/Step Down meeting only when no lead person is
+    identified."""
+    bot = await _bot(start_bot, "cheshire_east")
+    lead = "Lead person from the CiN plan's professionals"
+    form, _sent = await _request(bot, SOCIAL_WORKER, "Step down to early help", STEP_DOWN, to_service=lead)
+    assert "route" not in inputs(form), "the answers pick the route"
+    direct = await _row(bot, "DEMO-0101")
+    assert (direct.route, direct.receiving_channel) == ("direct", "coordinators")
+    coordinator = await view(bot, COORDINATOR, direct.id)
+    assert "Accept and allocate" in _titles(coordinator)
+    assert not buttons(await view(bot, CHAIR, direct.id), "outcome.start"), "no meeting: nothing for the chair"
+
+    await _request(
+        bot,
+        SOCIAL_WORKER,
+        "Step down to early help",
+        STEP_DOWN,
+        case_reference="DEMO-0102",
+        to_service="Early Help worker (allocated at the meeting)",
+    )
+    booked = await _row(bot, "DEMO-0102")
+    assert booked.route == "weekly_meeting"
+    assert "Accept and allocate" not in _titles(await view(bot, COORDINATOR, booked.id))
+    await record_outcome(bot, CHAIR, booked.id, "Agreed", lead_practitioner="E.W.")
+    assert (await transfer_row(bot, booked.id)).state == "accepted"
+
+
+async def test_cheshire_east_a_step_up_agreed_at_the_meeting_is_then_accepted_by_checs(start_bot: Any) -> None:
+    """001 Cheshire East, 6.1 point 3: "If agreed at Step Up/Step Down meeting the referral will be accepted by
+    ChECS ... by the ChECS representative in attendance at the meeting"."""
+    bot = await _bot(start_bot, "cheshire_east")
+    form = await start_request(bot, EARLY_HELP_WORKER)
+    routes = {c["title"]: c["value"] for c in inputs(form)["route"]["choices"]}
+    assert routes == {
+        "Immediate safeguarding: referral straight to ChECS": "direct",
+        "Early Help not progressing: the Step Up/Step Down meeting (weekly)": "weekly_meeting",
+    }
+    await submit_request(bot, EARLY_HELP_WORKER, form, **filled(form, STEP_UP, route="weekly_meeting"))
+    await bot.deliver()
+    row = await _row(bot, "DEMO-0202")
+    assert (row.route, row.receiving_channel) == ("weekly_meeting", "coordinators")
+    # Before the meeting agrees, the ChECS representative (in the meeting's channel) accepts nothing.
+    checs = await view(bot, FRONT_DOOR_DECIDER, row.id)
+    assert not {"Threshold met", "Accept and allocate"} & _titles(checs)
+    assert "Agreed at the Step Up/Step Down meeting: not yet" in shown_text(checs)
+    forced = await press(
+        bot,
+        FRONT_DOOR_DECIDER,
+        {"verb": "transfer.act", "data": {"record_id": row.id, "version": row.version, "event": "threshold_met"}},
+    )
+    assert "Agreed at the Step Up/Step Down meeting comes first" in shown_text(forced)
+    # The chair records the meeting's agreement (not an accepting outcome).
+    chair = await view(bot, CHAIR, row.id)
+    assert "Authorise" in _titles(chair)
+    agreed = await press(bot, CHAIR, button(chair, "transfer.act", "Authorise"))
+    assert "Agreed at the Step Up/Step Down meeting by M.C." in shown_text(agreed)
+    # ChECS's 24 hours to create the referral run from the meeting's agreement.
+    assert "Referral created for the area team" in shown_text(agreed)
+    checs = await view(bot, FRONT_DOOR_DECIDER, row.id)
+    assert "Threshold met" in _titles(checs)
+    allocate = await press(bot, FRONT_DOOR_DECIDER, button(checs, "transfer.form", "Threshold met"))
+    team = inputs(allocate)["team"]["choices"][0]["value"]
+    await press(bot, FRONT_DOOR_DECIDER, button(allocate, "transfer.decide"), team=team, worker="D.S.")
+    assert (await transfer_row(bot, row.id)).state == "accepted"
