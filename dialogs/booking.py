@@ -31,7 +31,16 @@ from dialogs.booking_assessment import assessment_card
 from dialogs.clinic_rules import calendar_of, next_open_clinic, open_choices, schedule_of
 from dialogs.router import RefusalRecord, Refused, Router
 from dialogs.turn import Reply, Services, Turn
-from domain.booking import ACTIVE, Booking, BookingDetails, BookingStatus, EndReason, Slot, details_problems
+from domain.booking import (
+    ACTIVE,
+    Booking,
+    BookingDetails,
+    BookingStatus,
+    EndReason,
+    Slot,
+    clinic_directions,
+    details_problems,
+)
 from domain.clinic import ClinicSchedule, late_for_standard, step_down_due
 from domain.roles import Role
 from domain.working_days import format_date
@@ -138,7 +147,12 @@ async def pick_slot(turn: Turn, services: Services, payload: PickSlot) -> Reply:
             prefill = BookingDetails.model_validate(draft.data["details"])
     example = services.profile.case_reference_example
     form = render_booking_form(
-        clinics.calendar, slot=slot, moving=payload.moving, prefill=prefill, reference_example=example
+        clinics.calendar,
+        slot=slot,
+        moving=payload.moving,
+        prefill=prefill,
+        reference_example=example,
+        directions=clinic_directions(services.profile),
     )
     return Reply(cards=[form])
 
@@ -195,6 +209,7 @@ async def review(turn: Turn, services: Services, payload: ReviewBooking) -> Repl
                 details,
                 reference_pattern=services.profile.case_reference_pattern,
                 today=calendar.local_date(turn.now),
+                directions=clinic_directions(services.profile),
             )
         except ValidationError as exc:
             problems = _problems_of(exc)
@@ -206,6 +221,7 @@ async def review(turn: Turn, services: Services, payload: ReviewBooking) -> Repl
                 values=values,
                 problems=problems,
                 reference_example=services.profile.case_reference_example,
+                directions=clinic_directions(services.profile),
             )
             return Reply(cards=[form])
         moving = await _own(uow, turn, payload.moving) if payload.moving else None

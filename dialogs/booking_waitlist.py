@@ -18,7 +18,7 @@ from dialogs.clinic_rules import calendar_of, next_open_clinic, schedule_of
 from dialogs.notices import post_to_conversation
 from dialogs.router import Refused, Router
 from dialogs.turn import Reply, Services, Turn
-from domain.booking import BookingDetails, BookingStatus, EndReason, WaitStatus
+from domain.booking import BookingDetails, BookingStatus, EndReason, WaitStatus, clinic_directions
 from domain.clinic import step_down_due
 from domain.drafts import Draft
 from storage.uow import UnitOfWork
@@ -47,6 +47,7 @@ async def start(turn: Turn, services: Services, payload: StartWaitlist) -> Reply
         slot=None,
         waitlist_for=payload.clinic_date,
         reference_example=services.profile.case_reference_example,
+        directions=clinic_directions(services.profile),
     )
     return Reply(cards=[form])
 

@@ -150,6 +150,13 @@ def request_problems(details: TransferDetails, profile: PolicyProfile, *, today:
         problems.append("A clinic booking goes with the clinic route.")
 
     problems.extend(_consent_problems(details, profile))
+    rule = route_rule(details, profile)
+    if rule is not None and rule.authorisation_needs_wording and wording_for(details, profile) is None:
+        # Redcar, step down standard 2: the MACH manager authorises a referral that carries the agreed wording.
+        problems.append(
+            f"This request needs the wording “{profile.transfers.wording}”: say which coordinator you discussed "
+            "it with, and when (or book the clinic)."
+        )
 
     for label, on in (
         ("The manager's decision", details.manager.decided_on),

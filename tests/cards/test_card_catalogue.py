@@ -91,6 +91,7 @@ from domain.roles import ROLE_TITLES
 from domain.transfer_machine import Event, State
 from domain.transfer_record import (
     Allocation,
+    Authorised,
     Decisions,
     Decline,
     DisputeNote,
@@ -102,7 +103,7 @@ from domain.transfer_record import (
     PreviousWorker,
     Transfer,
 )
-from domain.transfers import TransferDetails
+from domain.transfers import Route, TransferDetails
 from domain.weekly_digest import Digest, DueItem
 from domain.working_days import WorkingCalendar
 from tests.harness.cardschema import accessibility_problems, assert_valid_card, card_errors
@@ -280,6 +281,18 @@ VERSION = OutcomeVersion(
     recorded_at=START,
 )
 REDCAR_TRANSFER = replace(TRANSFER, details=REQUEST.model_copy(update={"to_service": "Internal Early Help team"}))
+# Each authority's decision route: a Redcar step down the MACH manager authorises before it is accepted.
+AWAITING_AUTHORISATION = replace(
+    TRANSFER,
+    state=State.SUBMITTED,
+    details=REQUEST.model_copy(
+        update={"from_team": "Field social work team", "to_service": "Internal Early Help team", "route": Route.CLINIC}
+    ),
+)
+AUTHORISED = replace(
+    AWAITING_AUTHORISATION,
+    decision=AWAITING_AUTHORISATION.decision.model_copy(update={"authorised": Authorised(by_name="W" * 80, at=START)}),
+)
 DISPUTE = Dispute(
     id=10**9,
     version=10**6,
@@ -364,6 +377,18 @@ WORST_CASES: dict[str, Callable[[], dict[str, Any]]] = {
     "render_urgent_recorded": lambda: render_urgent_recorded("W" * 40),
     "render_transfer_card": lambda: render_transfer_card(
         TRANSFER, ROCHDALE, CAL, events=list(Event), deadlines=DEADLINES, now=START
+    ),
+    "render_transfer_card[awaiting an authorisation]": lambda: render_transfer_card(
+        AWAITING_AUTHORISATION, REDCAR, CAL, events=list(Event), deadlines=DEADLINES, now=START
+    ),
+    "render_transfer_card[authorised]": lambda: render_transfer_card(
+        AUTHORISED, REDCAR, CAL, events=list(Event), deadlines=DEADLINES, now=START
+    ),
+    "render_transfer_form[the route picked from the answers]": lambda: render_transfer_form(
+        PROFILES["dorset"], Direction.STEP_UP, values=FORM_VALUES, problems=[LONG] * 12
+    ),
+    "render_transfer_form[a route to choose]": lambda: render_transfer_form(
+        PROFILES["cheshire_east"], Direction.STEP_UP, values=FORM_VALUES, problems=[LONG] * 12
     ),
     "render_transfer_details": lambda: render_transfer_details(
         TRANSFER, ROCHDALE, CAL, outcome=VERSION, disputes=[SETTLED] * 3

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from bot.profile_files import all_profiles
 from bot.settings import REPO_ROOT
+from domain.booking import BookingDetails, clinic_directions, details_problems
 from domain.directions import Direction
 from domain.profiles import PolicyProfile
 from domain.roles import Person, Role
@@ -322,3 +323,65 @@ def test_cheshire_east_uses_the_policys_roles_and_assumes_the_meetings_cadence()
     assert "transfers.meeting_cadence" in CHESHIRE_EAST.assumptions.fields
     meeting = details(CHESHIRE_EAST, Direction.STEP_DOWN_EARLY_HELP, "Partner agency lead person", AT_THE_MEETING)
     assert route_title(meeting, CHESHIRE_EAST) == "No lead person identified: the Step Up/Step Down meeting (weekly)"
+
+
+# -- Redcar -------------------------------------------------------------------------------------------------------
+REDCAR = PROFILES["redcar"]
+FIELD = "Field social work team"
+INTERNAL = "Internal Early Help team"
+
+
+def _redcar_step_down(team: str, service: str, **extra: Any) -> TransferDetails:
+    request = details(REDCAR, Direction.STEP_DOWN_EARLY_HELP, team, service)
+    values = {"discussed_with": "E.C.", "discussed_on": NOW.date(), **extra}
+    return request.model_copy(update=values)
+
+
+def test_redcars_clinic_offers_only_the_directions_redcar_has() -> None:
+    assert clinic_directions(REDCAR) == (Direction.STEP_DOWN_EARLY_HELP,)
+    universal = BookingDetails(
+        case_reference="DEMO-0001",
+        team=FIELD,
+        direction=Direction.STEP_DOWN_UNIVERSAL,
+        decision_date=NOW.date(),
+        reason="An invented reason.",
+        manager_agreed=True,
+    )
+    problems = details_problems(
+        universal,
+        reference_pattern=REDCAR.case_reference_pattern,
+        today=NOW.date(),
+        directions=clinic_directions(REDCAR),
+    )
+    assert problems == ["The clinic takes a step down to early help only."]
+
+
+def test_redcar_the_mach_manager_authorises_a_step_down_before_the_coordinators_accept_it() -> None:
+    for team, route in ((FIELD, Route.CLINIC), ("Assessment Team", Route.DIRECT)):
+        request = _redcar_step_down(team, INTERNAL)
+        assert request.route is route
+        case = transfer(REDCAR, request, wording=REDCAR.transfers.wording)
+        coordinators = offered(REDCAR, case, Role.COORDINATOR)
+        assert not ACCEPTING & set(coordinators), "nobody accepts before the MACH manager authorises"
+        assert Event.DECLINE in coordinators and Event.ASK_FOR_INFORMATION in coordinators
+        # The MACH manager (the front door role) authorises; not from the coordinators' channel roster alone.
+        assert offered(REDCAR, case, Role.FRONT_DOOR, on_roster=False) == [Event.AUTHORISE]
+        authorised = _authorised(case)
+        assert Event.ACCEPT in offered(REDCAR, authorised, Role.COORDINATOR)
+        assert Event.AUTHORISE not in offered(REDCAR, authorised, Role.FRONT_DOOR, on_roster=False)
+    # Without the agreed wording the referral cannot be authorised, and the form says so before it is sent.
+    bare = _redcar_step_down(FIELD, INTERNAL, discussed_with="", discussed_on=None)
+    assert any("needs the wording" in p for p in request_problems(bare, REDCAR, today=NOW.date()))
+    assert offered(REDCAR, transfer(REDCAR, bare), Role.FRONT_DOOR, on_roster=False) == []
+    # An external agency's pathway needs no MACH authorisation: its own referral form is used.
+    external = transfer(REDCAR, _redcar_step_down(FIELD, "External agency"))
+    assert Event.ACCEPT in offered(REDCAR, external, Role.COORDINATOR)
+    assert offered(REDCAR, external, Role.FRONT_DOOR, on_roster=False) == []
+
+
+def test_redcars_28_days_apply_to_field_team_step_downs_to_an_internal_team_only() -> None:
+    [rule] = [r for r in REDCAR.deadlines if r.key == "whole_step_down"]
+    step_down = Direction.STEP_DOWN_EARLY_HELP
+    assert rule.applies_to(direction=step_down, from_team=FIELD, to_service=INTERNAL, route="clinic")
+    assert not rule.applies_to(direction=step_down, from_team="Assessment Team", to_service=INTERNAL, route="direct")
+    assert not rule.applies_to(direction=step_down, from_team=FIELD, to_service="External agency", route="clinic")

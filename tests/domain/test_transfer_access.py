@@ -296,10 +296,12 @@ def test_a_refusal_says_who_may_in_the_profiles_words() -> None:
 
 def test_the_front_door_cannot_accept_a_step_down_even_on_the_coordinators_roster() -> None:
     redcar = PROFILES["redcar"]
-    step_down = a_transfer(redcar, Direction.STEP_DOWN_EARLY_HELP, Route.DIRECT, State.SUBMITTED)
+    # Past the MACH manager's authorisation (the front door role's one step on a Redcar step down, 002 standard 2).
+    step_down = a_transfer(redcar, Direction.STEP_DOWN_EARLY_HELP, Route.DIRECT, State.SUBMITTED, authorised=True)
     front_door = Person(TENANT, ACTOR, "F.D.", frozenset({Role.FRONT_DOOR}))
     relations = relations_of(front_door, step_down, CaseFacts(on_receiving_roster=True), redcar)
-    assert relations == frozenset()
+    assert relations == {Relation.AUTHORISER}
+    assert available_events(front_door, relations, step_down, redcar) == []
     got = admissible(step_down, Event.ACCEPT, front_door, frozenset({Relation.RECEIVING_SIDE}), redcar)
     assert isinstance(got, Refusal) and got.kind is RefusalKind.ACCESS
 
@@ -318,7 +320,7 @@ def test_a_manager_who_asked_for_the_move_cannot_accept_it_but_may_withdraw_it()
 
 def test_local_modes_trial_person_may_decide_their_own_request_to_try_the_bot_alone() -> None:
     redcar = PROFILES["redcar"]
-    step_down = a_transfer(redcar, Direction.STEP_DOWN_EARLY_HELP, Route.DIRECT, State.SUBMITTED)
+    step_down = a_transfer(redcar, Direction.STEP_DOWN_EARLY_HELP, Route.DIRECT, State.SUBMITTED, authorised=True)
     trial = Person(TENANT, step_down.requester_object_id, "T.R.", frozenset(Role), trial=True)
     relations = relations_of(trial, step_down, CaseFacts(on_receiving_roster=True), redcar)
     assert not isinstance(admissible(step_down, Event.ACCEPT, trial, relations, redcar), Refusal)

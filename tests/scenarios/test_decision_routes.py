@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from storage.tables import TransferRow
 from tests.conftest import (
+    ASSESSMENT_WORKER,
     CHAIR,
     COORDINATOR,
     COORDINATORS_CHANNEL,
@@ -26,8 +27,8 @@ from tests.conftest import (
 )
 from tests.harness.cardwalk import button, buttons, inputs, shown_text
 from tests.harness.driver import Chat, Person
-from tests.scenarios.booking_steps import press
-from tests.scenarios.outcome_steps import record_outcome, transfer_row, view
+from tests.scenarios.booking_steps import GOOD_DETAILS, open_clinics, press, slot_buttons
+from tests.scenarios.outcome_steps import audited, deadline_rows, record_outcome, transfer_row, view
 from tests.scenarios.transfer_steps import (
     STEP_DOWN,
     STEP_UP,
@@ -268,3 +269,87 @@ async def test_cheshire_east_a_step_up_agreed_at_the_meeting_is_then_accepted_by
     team = inputs(allocate)["team"]["choices"][0]["value"]
     await press(bot, FRONT_DOOR_DECIDER, button(allocate, "transfer.decide"), team=team, worker="D.S.")
     assert (await transfer_row(bot, row.id)).state == "accepted"
+
+
+# -- Redcar -----------------------------------------------------------------------------------------------------
+FIELD = "Field social work team"
+
+
+async def test_redcars_clinic_form_offers_no_step_down_to_universal_services(start_bot: Any) -> None:
+    """002 Redcar, 1.1: the clinic is for a step down to early help; Redcar's profile has no universal step down."""
+    bot = await _bot(start_bot, "redcar")
+    picker = await open_clinics(bot, SOCIAL_WORKER)
+    form = await press(bot, SOCIAL_WORKER, slot_buttons(picker)[0])
+    assert [c["value"] for c in inputs(form)["direction"]["choices"]] == ["step_down_early_help"]
+    # Sent anyway (an old card, a crafted press): refused with the reason, nothing booked.
+    refused = await press(
+        bot, SOCIAL_WORKER, button(form, "booking.review"), **{**GOOD_DETAILS, "direction": "step_down_universal"}
+    )
+    assert "The clinic takes a step down to early help only." in shown_text(refused)
+    assert not buttons(refused, "booking.confirm")
+
+
+async def test_redcar_the_mach_manager_authorises_before_the_coordinators_accept(start_bot: Any) -> None:
+    """002 Redcar, step down standard 2: the referral carries the agreed wording "so that the MACH manager knows to
+    authorise the request"; then the coordinators review and allocate it (standard 3)."""
+    bot = await _bot(start_bot, "redcar")
+    await _request(
+        bot, SOCIAL_WORKER, "Step down to early help", STEP_DOWN, to_service="Internal Early Help team", from_team=FIELD
+    )
+    row = await _row(bot, "DEMO-0101")
+    assert (row.route, row.receiving_channel) == ("clinic", "coordinators")
+    coordinator = await view(bot, COORDINATOR, row.id)
+    assert "Accept and allocate" not in _titles(coordinator) and "Decline" in _titles(coordinator)
+    assert "Authorised by the MACH manager: not yet" in shown_text(coordinator)
+    forced = await press(
+        bot,
+        COORDINATOR,
+        {"verb": "transfer.act", "data": {"record_id": row.id, "version": row.version, "event": "accept"}},
+    )
+    assert "Authorised by the MACH manager comes first" in shown_text(forced)
+    # The coordinators may not authorise it themselves; the MACH manager does, and the social worker is told.
+    assert "Authorise" not in _titles(coordinator)
+    mach = await view(bot, FRONT_DOOR_DECIDER, row.id)
+    assert _titles(mach) >= {"Authorise"} and "Accept and allocate" not in _titles(mach)
+    mark = bot.connector.snapshot()
+    authorised = await press(bot, FRONT_DOOR_DECIDER, button(mach, "transfer.act", "Authorise"))
+    assert "Authorised by the MACH manager by F.D." in shown_text(authorised)
+    await bot.deliver()
+    told = [c for c in bot.connector.since(mark) if c.conversation_id == Chat.personal(SOCIAL_WORKER).id]
+    assert any("Authorise: DEMO-0101" in str(c.cards) for c in told)
+    assert [e.action for e in await audited(bot, "transfer.authorise")], "authorising is audited"
+    # Now the coordinators accept and allocate.
+    accepted = await _accept(bot, COORDINATOR, row.id, worker="E.W.")
+    assert "Accepted" in shown_text(accepted)
+
+
+async def test_redcars_28_day_clock_runs_only_for_a_field_team_step_down_to_an_internal_team(start_bot: Any) -> None:
+    """002 Redcar, 1.2: "For the social worker in the field team, the process should take no longer than 28 days
+    from when the decision is made to step the case down to an internal early help team"."""
+    bot = await _bot(start_bot, "redcar")
+    await _request(
+        bot, SOCIAL_WORKER, "Step down to early help", STEP_DOWN, to_service="Internal Early Help team", from_team=FIELD
+    )
+    await _request(
+        bot,
+        ASSESSMENT_WORKER,
+        "Step down to early help",
+        STEP_DOWN,
+        case_reference="DEMO-0102",
+        from_team="Assessment Team",
+        to_service="Internal Early Help team",
+    )
+    await _request(
+        bot,
+        SOCIAL_WORKER,
+        "Step down to early help",
+        STEP_DOWN,
+        case_reference="DEMO-0103",
+        to_service="External agency",
+        from_team=FIELD,
+    )
+    clocks = {(d.case_reference, d.rule_key) for d in await deadline_rows(bot)}
+    assert ("DEMO-0101", "whole_step_down") in clocks
+    assert ("DEMO-0102", "whole_step_down") not in clocks, "the Assessment Team's step downs are quicker"
+    assert ("DEMO-0103", "whole_step_down") not in clocks, "an external agency is no internal early help team"
+    assert (await _row(bot, "DEMO-0102")).route == "direct"

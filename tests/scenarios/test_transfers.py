@@ -48,7 +48,9 @@ async def _set_up_channels(bot: BotUnderTest) -> None:
     await set_up_channels(bot)
 
 
-async def _submitted_step_down(bot: BotUnderTest) -> tuple[TransferRow, dict[str, Any]]:
+async def _submitted_step_down(bot: BotUnderTest, *, authorised: bool = False) -> tuple[TransferRow, dict[str, Any]]:
+    """A Redcar step down to an internal early help team, sent; `authorised`: then authorised by the MACH manager
+    (002 step down standard 2), so the coordinators may accept it."""
     await _set_up_channels(bot)
     form = await start_request(bot, SOCIAL_WORKER)
     values = {**STEP_DOWN, "to_service": first_choice(form, "to_service")}
@@ -56,6 +58,11 @@ async def _submitted_step_down(bot: BotUnderTest) -> tuple[TransferRow, dict[str
     [transfer] = await _transfers(bot)
     calls = await bot.deliver()
     [post] = [c for c in calls if c.op == "send" and c.conversation_id == COORDINATORS_CHANNEL.id]
+    if authorised:
+        mach = await _coordinator_view(bot, FRONT_DOOR_DECIDER)
+        await press(bot, FRONT_DOOR_DECIDER, button(mach, "transfer.act", "Authorise"))
+        await bot.deliver()
+        [transfer] = await _transfers(bot)
     return transfer, post.cards[0] | {"_sent": sent}
 
 
@@ -80,11 +87,13 @@ async def test_a_step_down_goes_to_the_coordinators_channel_without_the_familys_
     assert "DEMO-0101" in text and "Field social work team" in text and "Submitted" in text
     assert STEP_DOWN["reason"] not in text and "Mother" not in text and "School attendance" not in text
     # Each coordinator and the requester get their own view; the base view shows no decision buttons.
-    # The front door decider on that team does not: the front door decides step ups only.
+    # The front door decider on that team gets one only as Redcar's MACH manager, who authorises the step down
+    # (002 step down standard 2): the front door decides step ups only.
     assert set(posted["refresh"]["userIds"]) == {
         COORDINATOR.user_id,
         SECOND_COORDINATOR.user_id,
         SOCIAL_WORKER.user_id,
+        FRONT_DOOR_DECIDER.user_id,
     }
     assert buttons(posted, "transfer.form") == []
     [row] = await _transfers(bot)
@@ -101,7 +110,10 @@ async def test_redcar_wording_is_carried_only_when_its_facts_hold(bot: BotUnderT
     no_discussion = await press(
         bot, SOCIAL_WORKER, button(form, "transfer.review"), **{**values, "discussed_with": "", "discussed_on": ""}
     )
-    assert "following discussion" not in shown_text(no_discussion)
+    # Without the discussion the wording's facts do not hold, so the request is not sent: the MACH manager
+    # authorises only a referral carrying it (002 step down standard 2).
+    assert "The request will say" not in shown_text(no_discussion)
+    assert "needs the wording" in shown_text(no_discussion) and not buttons(no_discussion, "transfer.submit")
 
 
 async def test_a_step_down_without_the_familys_consent_is_refused_and_writes_nothing(bot: BotUnderTest) -> None:
@@ -121,7 +133,7 @@ async def test_a_step_down_without_the_familys_consent_is_refused_and_writes_not
 
 
 async def test_each_viewer_gets_the_buttons_their_role_allows(bot: BotUnderTest) -> None:
-    await _submitted_step_down(bot)
+    await _submitted_step_down(bot, authorised=True)
     coordinator = await _coordinator_view(bot)
     titles = [b["title"] for b in buttons(coordinator)]
     assert {"Accept and allocate", "Decline", "Ask for information", "Mark readiness gaps"} <= set(titles)
@@ -133,7 +145,7 @@ async def test_each_viewer_gets_the_buttons_their_role_allows(bot: BotUnderTest)
 
 
 async def test_a_coordinator_accepts_and_allocates_and_everyone_is_told(bot: BotUnderTest) -> None:
-    await _submitted_step_down(bot)
+    await _submitted_step_down(bot, authorised=True)
     view = await _coordinator_view(bot)
     details = await press(bot, COORDINATOR, button(view, "transfer.details"))
     assert STEP_DOWN["reason"] in shown_text(details)
@@ -189,7 +201,7 @@ async def test_two_coordinators_deciding_at_once_one_wins_and_the_other_sees_who
 
 
 async def test_a_social_worker_cannot_accept_and_a_coordinator_cannot_withdraw(bot: BotUnderTest) -> None:
-    await _submitted_step_down(bot)
+    await _submitted_step_down(bot, authorised=True)
     [row] = await _transfers(bot)
     ids = {"record_id": row.id, "version": row.version}
     accept = await press(bot, SOCIAL_WORKER, {"verb": "transfer.form", "data": {**ids, "event": "accept"}})
@@ -197,7 +209,7 @@ async def test_a_social_worker_cannot_accept_and_a_coordinator_cannot_withdraw(b
     withdraw = await press(bot, COORDINATOR, {"verb": "transfer.act", "data": {**ids, "event": "withdraw"}})
     assert "can withdraw" in shown_text(withdraw)
     [after] = await _transfers(bot)
-    assert (after.state, after.version) == ("submitted", 1)
+    assert (after.state, after.version) == ("submitted", row.version)
 
 
 async def test_the_requester_withdraws_and_the_card_updates_for_everyone(bot: BotUnderTest) -> None:
@@ -311,7 +323,7 @@ async def test_rochdale_gaps_block_acceptance_and_escalate_after_three_working_d
 
 
 async def test_a_coordinator_decides_from_the_card_in_the_channel_and_the_audit_says_so(bot: BotUnderTest) -> None:
-    await _submitted_step_down(bot)
+    await _submitted_step_down(bot, authorised=True)
     [row] = await _transfers(bot)
     ids = {"record_id": row.id, "version": row.version}
     form_exchange = await bot.driver.execute(
