@@ -126,6 +126,7 @@ async def after_submit(
         track=track_key("transfer", transfer.id, transfer.version),
         refresh_for=refresh_for(services, transfer),
     )
+    await _ask_for_authorisation(uow, services, transfer, turn.now)
     previous = transfer.decision.previous_worker
     if previous is not None:
         months = services.profile.transfers.return_to_previous_worker_months
@@ -145,6 +146,29 @@ async def after_submit(
         )
         await tell_managers(uow, services, card, turn.now, summary="Step up returns")
     return started
+
+
+async def _ask_for_authorisation(uow: UnitOfWork, services: Services, transfer: Transfer, now: datetime) -> None:
+    """Redcar: a step down the MACH manager authorises is announced in the front door's channel too, with a way to
+    open it, when the card itself went elsewhere (the coordinators' channel)."""
+    rule = rule_of(transfer, services.profile)
+    if rule is None or rule.authorised_by is not Role.FRONT_DOOR or transfer.receiving_channel == "front_door":
+        return
+    channel = services.channels.get("front_door")
+    if not channel:
+        return
+    card = render_transfer_notice(
+        transfer,
+        services.profile,
+        "A request waits for your authorisation",
+        [
+            f"{rule.authorisation} comes before the {services.profile.labels.coordinators} allocate it: "
+            "open the request to authorise it."
+        ],
+    )
+    await post_to_conversation(
+        uow, conversation_id=channel, card=card, now=now, summary=f"{transfer.case_reference} awaits authorisation"
+    )
 
 
 async def after_move(

@@ -298,6 +298,16 @@ async def test_redcar_the_mach_manager_authorises_before_the_coordinators_accept
     )
     row = await _row(bot, "DEMO-0101")
     assert (row.route, row.receiving_channel) == ("clinic", "coordinators")
+    # The MACH's channel hears of it too, with a way to open it (the card itself is in the coordinators' channel).
+    [asked] = [
+        c
+        for c in bot.connector.since(0)
+        if c.op == "send" and c.conversation_id == FRONT_DOOR_CHANNEL.id and "DEMO-0101" in str(c.cards)
+    ]
+    assert "A request waits for your authorisation" in shown_text(asked.cards[0])
+    assert STEP_DOWN["reason"] not in str(asked.cards)
+    opened = await press(bot, FRONT_DOOR_DECIDER, button(asked.cards[0], "transfer.refresh"))
+    assert "Authorise" in _titles(opened)
     coordinator = await view(bot, COORDINATOR, row.id)
     assert "Accept and allocate" not in _titles(coordinator) and "Decline" in _titles(coordinator)
     assert "Authorised by the MACH manager: not yet" in shown_text(coordinator)
