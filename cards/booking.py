@@ -153,8 +153,12 @@ def render_booking_form(
     problems: list[str] | None = None,
     reference_example: str = "DEMO-0001",
     today: date | None = None,
+    directions: tuple[Direction, ...] = CLINIC_DIRECTIONS,
 ) -> Json:
-    """The details the clinic needs; the booking is made only after the review. `today` caps the decision date."""
+    """The details the clinic needs; the booking is made only after the review. `today` caps the decision date.
+
+    `directions` are the step downs the profile's clinic offers (Redcar's has no step down to universal services).
+    """
     given = values or {}
     if prefill is not None:
         given = {
@@ -204,7 +208,7 @@ def render_booking_form(
             "isRequired": True,
             "errorMessage": "Choose the direction",
             "value": given.get("direction", Direction.STEP_DOWN_EARLY_HELP.value),
-            "choices": [{"title": DIRECTION_TITLES[d], "value": d.value} for d in CLINIC_DIRECTIONS],
+            "choices": [{"title": DIRECTION_TITLES[d], "value": d.value} for d in directions],
         },
         {
             "type": "Input.Date",

@@ -21,6 +21,7 @@ from domain.profiles import PolicyProfile
 from domain.transfer_events import EVENTS, Form
 from domain.transfer_machine import EVENT_TITLES, STATE_TITLES, Event, State
 from domain.transfer_record import OutcomeNote, Transfer
+from domain.transfers import route_rule
 from domain.working_days import WorkingCalendar, format_date
 
 _SETTLEMENTS = {s.value for s in Settlement}
@@ -174,6 +175,18 @@ def outcome_row(note: OutcomeNote, profile: PolicyProfile) -> tuple[str, str]:
     return ("Outcome", words)
 
 
+def _authorisation_rows(transfer: Transfer, profile: PolicyProfile, calendar: WorkingCalendar) -> list[tuple[str, str]]:
+    """Where the route asks for an authorisation before acceptance (Redcar's MACH manager): whether it is given."""
+    rule = route_rule(transfer.details, profile)
+    if rule is None or rule.authorised_by is None:
+        return []
+    given = transfer.decision.authorised
+    if given is None:
+        return [("Before acceptance", f"{rule.authorisation}: not yet")]
+    who = f" by {given.by_name}" if given.by_name else ""
+    return [("Before acceptance", f"{rule.authorisation}{who}, {format_date(calendar.local_date(given.at))}")]
+
+
 def render_transfer_card(
     transfer: Transfer,
     profile: PolicyProfile,
@@ -200,6 +213,7 @@ def render_transfer_card(
         ("Status", STATE_TITLES[transfer.state]),
         *_clock_rows(transfer, deadlines, now or transfer.updated_at or datetime.now(UTC), calendar),
     ]
+    rows += _authorisation_rows(transfer, profile, calendar)
     if transfer.allocated_worker:
         rows.append(("Allocated to", transfer.allocated_worker))
     elif transfer.decision.allocation is not None and transfer.state in HELD_STATES:

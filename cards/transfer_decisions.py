@@ -18,7 +18,7 @@ from domain.transfer_events import EVENTS, Form
 from domain.transfer_facts import RECORD_TITLES, recordable_facts, window_title
 from domain.transfer_machine import Event
 from domain.transfer_record import Transfer
-from domain.transfers import CONSENT_TITLES, ROUTE_TITLES
+from domain.transfers import CONSENT_TITLES, route_title
 from domain.working_days import WorkingCalendar, format_date
 
 _CONFIRM_SENTENCES: dict[Event, str] = {
@@ -65,7 +65,7 @@ def render_transfer_details(
     rows = [
         ("Case reference", case_label(transfer, profile)),
         ("Children", str(details.children_count)),
-        ("Route", ROUTE_TITLES[details.route]),
+        ("Route", route_title(details, profile)),
         ("Consent", consent_line),
         ("Manager", f"{details.manager.manager}, {format_date(details.manager.decided_on)}"),
     ]

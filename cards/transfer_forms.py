@@ -13,7 +13,15 @@ from domain.consent_terms import METHOD_TITLES, REQUEST_STATUSES, SCOPE_SHORT, S
 from domain.directions import DIRECTION_TITLES, Direction
 from domain.profiles import PolicyProfile
 from domain.transfer_record import Transfer
-from domain.transfers import CONSENT_TITLES, REASON_MAX, ROUTE_TITLES, ConsentStatus, TransferDetails
+from domain.transfers import (
+    CONSENT_TITLES,
+    REASON_MAX,
+    ConsentStatus,
+    TransferDetails,
+    route_choice_needed,
+    route_options,
+    route_title,
+)
 from domain.working_days import format_date
 
 CHECK_PREFIX = "check_"
@@ -273,8 +281,11 @@ def _case_inputs(profile: PolicyProfile, direction: Direction, given: dict[str, 
                 "level_of_need", "Level of need", [(x, x) for x in rules.level_of_need], given.get("level_of_need", "")
             )
         )
-    routes = [(ROUTE_TITLES.get(r, r), str(r)) for r in rules.routes]  # type: ignore[call-overload]
-    body.append(_choice("route", "Route", routes, given.get("route", "")))
+    if route_choice_needed(direction, profile):
+        body.append(_choice("route", "Route", route_options(direction, profile), given.get("route", "")))
+    else:
+        # The profile's route rules pick the route from the answers above (the review says which).
+        body.append(text(f"{profile.authority} picks the route from your team and the receiving service.", subtle=True))
     return body
 
 
@@ -417,7 +428,7 @@ def render_transfer_review(
                 ("Direction", DIRECTION_TITLES[details.direction]),
                 ("From", details.from_team),
                 ("To", details.to_service),
-                ("Route", ROUTE_TITLES[details.route]),
+                ("Route", route_title(details, profile)),
                 ("Consent", _consent_words(details)),
                 ("Manager", f"{details.manager.manager}, {format_date(details.manager.decided_on)}"),
                 ("Goes to", channel_title),

@@ -37,7 +37,16 @@ from dialogs.booking_assessment import assessment_card
 from dialogs.clinic_rules import calendar_of, next_open_clinic, open_choices, schedule_of
 from dialogs.router import RefusalRecord, Refused, Router
 from dialogs.turn import Reply, Services, Turn
-from domain.booking import ACTIVE, Booking, BookingDetails, BookingStatus, EndReason, Slot, details_problems
+from domain.booking import (
+    ACTIVE,
+    Booking,
+    BookingDetails,
+    BookingStatus,
+    EndReason,
+    Slot,
+    clinic_directions,
+    details_problems,
+)
 from domain.clinic import ClinicSchedule, late_for_standard, step_down_due
 from domain.roles import Role
 from domain.working_days import format_date
@@ -150,6 +159,7 @@ async def pick_slot(turn: Turn, services: Services, payload: PickSlot) -> Reply:
         prefill=prefill,
         reference_example=example,
         today=clinics.calendar.local_date(turn.now),
+        directions=clinic_directions(services.profile),
     )
     return Reply(cards=[form])
 
@@ -206,6 +216,7 @@ async def review(turn: Turn, services: Services, payload: ReviewBooking) -> Repl
                 details,
                 reference_pattern=services.profile.case_reference_pattern,
                 today=calendar.local_date(turn.now),
+                directions=clinic_directions(services.profile),
             )
         except ValidationError as exc:
             problems = _problems_of(exc)
@@ -218,6 +229,7 @@ async def review(turn: Turn, services: Services, payload: ReviewBooking) -> Repl
                 problems=problems,
                 reference_example=services.profile.case_reference_example,
                 today=calendar.local_date(turn.now),
+                directions=clinic_directions(services.profile),
             )
             return Reply(cards=[form])
         moving = await _own(uow, turn, payload.moving) if payload.moving else None

@@ -18,7 +18,7 @@ from dialogs.clinic_rules import calendar_of, next_open_clinic, schedule_of
 from dialogs.notices import post_to_conversation
 from dialogs.router import Refused, Router
 from dialogs.turn import Reply, Services, Turn
-from domain.booking import BookingDetails, BookingStatus, EndReason, WaitStatus
+from domain.booking import BookingDetails, BookingStatus, EndReason, WaitStatus, clinic_directions
 from domain.clinic import step_down_due
 from domain.drafts import Draft
 from storage.uow import UnitOfWork
@@ -49,6 +49,7 @@ async def start(turn: Turn, services: Services, payload: StartWaitlist) -> Reply
         waitlist_for=payload.clinic_date,
         reference_example=services.profile.case_reference_example,
         today=calendar.local_date(turn.now),
+        directions=clinic_directions(services.profile),
     )
     return Reply(cards=[form])
 

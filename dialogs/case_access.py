@@ -13,8 +13,8 @@ from domain.deadlines import Deadline
 from domain.directions import Direction
 from domain.messaging import OutboxKind, OutboxMessage
 from domain.roles import Role
-from domain.transfer_access import CaseFacts, may_view, meeting_decides, relations_of
-from domain.transfer_events import CHAIRS, ESCALATION_ROLES, LINE_MANAGERS, Relation, deciding_roles
+from domain.transfer_access import CaseFacts, deciders, may_view, meeting_decides, relations_of
+from domain.transfer_events import CHAIRS, ESCALATION_ROLES, LINE_MANAGERS, Relation
 from domain.transfer_machine import State
 from domain.transfer_record import Transfer
 from storage.uow import UnitOfWork
@@ -69,7 +69,7 @@ async def case_facts(
     roster read to queue when the receiving channel's roster is not known yet."""
     actor = turn.actor
     on_roster, unknown = False, None
-    if actor.roles & deciding_roles(transfer.direction):
+    if actor.roles & deciders(transfer, services.profile):
         on_roster, unknown = await _on_roster(uow, turn, transfer)
     manages_requester = manages_worker = False
     if actor.roles & LINE_MANAGERS:

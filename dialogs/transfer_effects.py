@@ -19,9 +19,9 @@ from domain.deadlines import Deadline
 from domain.disputes import raise_refusal
 from domain.outcomes import correct_refusal
 from domain.roles import Role
-from domain.transfer_access import available_events, on_meeting
+from domain.transfer_access import available_events, deciders, on_meeting, rule_of
 from domain.transfer_decide import Decided, Notice
-from domain.transfer_events import Party, deciding_roles
+from domain.transfer_events import Party
 from domain.transfer_facts import When
 from domain.transfer_machine import Event
 from domain.transfer_record import Transfer
@@ -72,9 +72,12 @@ def base_card(services: Services, transfer: Transfer, deadlines: Sequence[Deadli
 
 def refresh_for(services: Services, transfer: Transfer) -> list[str]:
     """Who in the channel gets their own view of the card (refresh.userIds): the deciding roles, and the people."""
-    roles = set(deciding_roles(transfer.direction))
+    roles = set(deciders(transfer, services.profile))
     if on_meeting(transfer, services.profile):
         roles.add(Role.MEETING_CHAIR)
+    route = rule_of(transfer, services.profile)
+    if route is not None and route.authorised_by is not None:
+        roles.add(route.authorised_by)
     people = [transfer.requester_object_id, transfer.worker_object_id]
     return [*sorted(r.value for r in roles), *(f"person:{p}" for p in people if p)]
 
@@ -123,6 +126,7 @@ async def after_submit(
         track=track_key("transfer", transfer.id, transfer.version),
         refresh_for=refresh_for(services, transfer),
     )
+    await _ask_for_authorisation(uow, services, transfer, turn.now)
     previous = transfer.decision.previous_worker
     if previous is not None:
         months = services.profile.transfers.return_to_previous_worker_months
@@ -142,6 +146,29 @@ async def after_submit(
         )
         await tell_managers(uow, services, card, turn.now, summary="Step up returns")
     return started
+
+
+async def _ask_for_authorisation(uow: UnitOfWork, services: Services, transfer: Transfer, now: datetime) -> None:
+    """Redcar: a step down the MACH manager authorises is announced in the front door's channel too, with a way to
+    open it, when the card itself went elsewhere (the coordinators' channel)."""
+    rule = rule_of(transfer, services.profile)
+    if rule is None or rule.authorised_by is not Role.FRONT_DOOR or transfer.receiving_channel == "front_door":
+        return
+    channel = services.channels.get("front_door")
+    if not channel:
+        return
+    card = render_transfer_notice(
+        transfer,
+        services.profile,
+        "A request waits for your authorisation",
+        [
+            f"{rule.authorisation} comes before the {services.profile.labels.coordinators} allocate it: "
+            "open the request to authorise it."
+        ],
+    )
+    await post_to_conversation(
+        uow, conversation_id=channel, card=card, now=now, summary=f"{transfer.case_reference} awaits authorisation"
+    )
 
 
 async def after_move(

@@ -46,6 +46,7 @@ from domain.transfers import (
     missing_checklist,
     receiving_channel,
     request_problems,
+    routed,
     wording_for,
 )
 from storage.uow import UnitOfWork
@@ -245,7 +246,7 @@ async def _reviewed(turn: Turn, services: Services, payload: ReviewTransfer, val
     today = calendar.local_date(turn.now)
     fields: list[str] = []
     try:
-        details = TransferDetails.model_validate(details_from(payload))
+        details = routed(TransferDetails.model_validate(details_from(payload)), services.profile)
         problems = request_problems(details, services.profile, today=today)
     except ValidationError as exc:
         problems = _problems_of(exc)
@@ -332,7 +333,7 @@ async def submit(turn: Turn, services: Services, payload: SubmitTransfer, uow: U
     draft = await uow.drafts.consume(payload.draft_id, payload.version, turn.now)
     if draft is None or (draft.tenant_id, draft.object_id) != (actor.tenant_id, actor.object_id):
         raise Refused(Reply(cards=[render_error("That card has expired", "Start the request again.")]))
-    details = TransferDetails.model_validate(draft.data["details"])
+    details = routed(TransferDetails.model_validate(draft.data["details"]), services.profile)
     if details.direction not in directions_for(turn, services):
         raise Refused(
             Reply(cards=[render_error("You can't ask for that", "Your roles don't make that kind of request.")])

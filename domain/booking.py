@@ -9,7 +9,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from domain.directions import CLINIC_DIRECTIONS, Direction
+from domain.directions import CLINIC_DIRECTIONS, DIRECTION_TITLES, Direction
+from domain.profiles import PolicyProfile
 
 REASON_MAX = 500
 TEAM_MAX = 80
@@ -98,9 +99,25 @@ class BookingDetails(BaseModel):
         return value
 
 
-def details_problems(details: BookingDetails, *, reference_pattern: str, today: date) -> list[str]:
-    """Rules that need the profile or the date: the reference's shape, the decision not in the future."""
+def clinic_directions(profile: PolicyProfile) -> tuple[Direction, ...]:
+    """The step downs this authority's clinic offers: only the directions its profile has (Redcar: no step down to
+    universal services)."""
+    return tuple(d for d in CLINIC_DIRECTIONS if profile.transfers.offers(d))
+
+
+def details_problems(
+    details: BookingDetails,
+    *,
+    reference_pattern: str,
+    today: date,
+    directions: tuple[Direction, ...] = CLINIC_DIRECTIONS,
+) -> list[str]:
+    """Rules that need the profile or the date: the reference's shape, the decision not in the future, the
+    direction one the profile's clinic offers."""
     problems: list[str] = []
+    if details.direction not in directions:
+        offered = " or ".join(DIRECTION_TITLES[d].lower() for d in directions) or "nothing"
+        problems.append(f"The clinic takes a {offered} only.")
     if not (details.case_reference.isascii() and re.fullmatch(reference_pattern, details.case_reference, re.ASCII)):
         problems.append("The case reference is not in the expected form (for example DEMO-0001).")
     if details.decision_date > today:

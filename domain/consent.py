@@ -161,7 +161,7 @@ def record_refusal(
     the holders and the chair of its meeting.
     """
     rule = EVENTS[Event.WITHDRAW_CONSENT]
-    if not granted(rule, person, relations, transfer):
+    if not granted(rule, person, relations, transfer, profile):
         return access_refusal(rule, transfer, profile).replace(doing(rule.event), "record the family's consent")
     if not statuses_offered(transfer):
         return "This request is no longer open, so its consent record is kept as it stands."

@@ -246,7 +246,7 @@ def correct_refusal(
     if note is None:
         return "No outcome is recorded on this request yet: record one first."
     rule = EVENTS[DECISION_EVENTS[note.decision]]
-    if not granted(rule, person, relations, transfer):
+    if not granted(rule, person, relations, transfer, profile):
         return access_refusal(rule, transfer, profile).replace(doing(rule.event), "correct its outcome")
     if own_request(rule, person, relations):
         return OWN_REQUEST_REFUSAL

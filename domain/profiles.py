@@ -11,7 +11,7 @@ import holidays
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from domain.consent_terms import ConsentScope
-from domain.deadline_rules import DeadlineRule, check_deadlines
+from domain.deadline_rules import DeadlineRule, Fact, check_deadlines
 from domain.directions import Direction
 from domain.roles import ROLE_TITLES, Role
 
@@ -153,6 +153,80 @@ class ChecklistItem(_Strict):
     source: str = Field("", description="which seed says so")
 
 
+# The roles that may decide a request on the receiving side (domain.transfer_events.DECIDERS names the same).
+ROUTE_DECIDERS = frozenset({Role.COORDINATOR, Role.FRONT_DOOR, Role.TEAM_MANAGER, Role.EARLY_HELP_TEAM_MANAGER})
+# Who may authorise a request before the receiving side accepts it (Redcar: the MACH manager; Cheshire East:
+# the Step Up/Step Down meeting, through its chair).
+AUTHORISERS = frozenset({Role.FRONT_DOOR, Role.MEETING_CHAIR})
+
+
+class RouteRule(_Strict):
+    """Which route a request takes, given its direction and answers, and who decides it there.
+
+    The first rule whose direction, requesting team and receiving service match names the route; where
+    several routes match the same answers (Cheshire East's two step up pathways), the requester chooses
+    between them on the form. Empty `from_teams` or `to_services` match any.
+    """
+
+    direction: Direction
+    from_teams: list[str] = Field(default_factory=list)
+    to_services: list[str] = Field(default_factory=list)
+    route: str
+    title: str = Field("", max_length=120, description="how the form and cards name this route")
+    # The channel key the request card goes to; empty: the direction's usual one (domain.transfers.receiving_channel).
+    channel: str = Field("", max_length=40)
+    # The receiving side's deciding roles on this route; empty: the direction's usual ones.
+    deciders: list[Role] = Field(default_factory=list)
+    # Who decides: the meeting (its outcome is authoritative; the receiving side schedules but does not accept or
+    # decline) or the receiving side. None: the profile's decision_authority, step ups with the front door.
+    decided_by: Literal["meeting", "receiving_side"] | None = None
+    # A role that authorises the request before anyone accepts it (Redcar's MACH manager).
+    authorised_by: Role | None = None
+    authorisation: str = Field("", max_length=80, description="what the authorisation is called on cards")
+    authorisation_needs_wording: bool = False
+    authorisation_records: list[Fact] = Field(default_factory=list)
+    # False: a meeting on this route agrees but does not accept (Cheshire East: ChECS accepts what it agreed).
+    meeting_outcome_accepts: bool = True
+    source: str = Field(min_length=3, max_length=200, description="which seed line says so")
+
+    @model_validator(mode="after")
+    def _roles_fit(self) -> RouteRule:
+        wrong = sorted(r.value for r in set(self.deciders) - ROUTE_DECIDERS)
+        if wrong:
+            raise ValueError(f"deciders must be roles that decide a request: {wrong}")
+        if self.authorised_by is not None:
+            if self.authorised_by not in AUTHORISERS:
+                raise ValueError(f"authorised_by must be one of {sorted(r.value for r in AUTHORISERS)}")
+            if not self.authorisation:
+                raise ValueError("an authorisation is named (authorisation)")
+        elif self.authorisation or self.authorisation_needs_wording or self.authorisation_records:
+            raise ValueError("authorisation settings need authorised_by")
+        if self.channel and not re.fullmatch(_KEY_PATTERN, self.channel):
+            raise ValueError(f"channel key {self.channel!r} must match {_KEY_PATTERN}")
+        return self
+
+    def matches(self, direction: Direction, from_team: str, to_service: str) -> bool:
+        return (
+            self.direction is direction
+            and (not self.from_teams or from_team in self.from_teams)
+            and (not self.to_services or to_service in self.to_services)
+        )
+
+
+class NextStep(_Strict):
+    """What the requester does once the request is accepted and allocated (York: tell the team around the child)."""
+
+    label: str = Field(min_length=3, max_length=200)
+    directions: list[Direction] = Field(default_factory=list, description="empty: every direction")
+    to_services: list[str] = Field(default_factory=list, description="empty: any receiving service")
+    source: str = Field(min_length=3, max_length=200, description="which seed says so")
+
+    def applies_to(self, direction: Direction, to_service: str) -> bool:
+        return (not self.directions or direction in self.directions) and (
+            not self.to_services or to_service in self.to_services
+        )
+
+
 class Transfers(_Strict):
     """What a transfer request offers and checks in this profile: lists for the card, consent, clocks, channels."""
 
@@ -182,6 +256,14 @@ class Transfers(_Strict):
     virtual_introduction: bool = False
     # The handover visit may be recorded as not possible, "the reasons ... explained to the family" (Dorset).
     joint_visit_not_possible: bool = False
+    # Which route each request takes, from its direction and answers (see RouteRule); a direction with no rule
+    # offers the requester every one of `routes`.
+    route_rules: list[RouteRule] = Field(default_factory=list)
+    # How often the meeting meets, where the procedure says so or the profile assumes it (then listed in
+    # [assumptions] as "transfers.meeting_cadence"); empty: not said.
+    meeting_cadence: str = Field("", max_length=40)
+    # What follows allocation, told to the requester with it (not on the checklist before it).
+    after_allocation: list[NextStep] = Field(default_factory=list, max_length=6)
 
     @field_validator("from_teams", "decline_reasons", "level_of_need")
     @classmethod
@@ -238,12 +320,47 @@ class Transfers(_Strict):
         unknown = sorted(set(self.step_across_channels) - across)
         if unknown:
             raise ValueError(f"step_across_channels names services no step across or co-work offers: {unknown}")
+        self._route_rules_fit()
         if self.return_from_teams and self.return_to_previous_worker_months is None:
             raise ValueError("return_from_teams needs return_to_previous_worker_months")
         unknown_teams = sorted(set(self.return_from_teams) - set(self.from_teams))
         if unknown_teams:
             raise ValueError(f"return_from_teams names teams that are not in from_teams: {unknown_teams}")
         return self
+
+    def _route_rules_fit(self) -> None:
+        """Every rule names this profile's routes, teams and services; every answer of a ruled direction has a route."""
+        for i, rule in enumerate(self.route_rules):
+            at = f"route_rules[{i}] ({rule.direction.value})"
+            if rule.route not in self.routes:
+                raise ValueError(f"{at}: route {rule.route!r} is not one of transfers.routes")
+            if not self.offers(rule.direction):
+                raise ValueError(f"{at}: the profile does not offer this direction")
+            unknown = sorted(set(rule.from_teams) - set(self.from_teams))
+            if unknown:
+                raise ValueError(f"{at}: from_teams not in transfers.from_teams: {unknown}")
+            unknown = sorted(set(rule.to_services) - set(self.to_services[rule.direction]))
+            if unknown:
+                raise ValueError(f"{at}: to_services not offered for this direction: {unknown}")
+        for direction in {rule.direction for rule in self.route_rules}:
+            for team in self.from_teams:
+                for service in self.to_services[direction]:
+                    if not self.route_choices(direction, team, service):
+                        raise ValueError(
+                            f"route_rules give a {direction.value} request from {team!r} to {service!r} no route"
+                        )
+
+    def route_choices(self, direction: Direction, from_team: str, to_service: str) -> list[RouteRule]:
+        """The rules a request with these answers may take, one per route, in the profile's order."""
+        found: dict[str, RouteRule] = {}
+        for rule in self.route_rules:
+            if rule.matches(direction, from_team, to_service):
+                found.setdefault(rule.route, rule)
+        return list(found.values())
+
+    def ruled(self, direction: Direction) -> bool:
+        """Whether the profile's route rules pick this direction's route (else the requester picks any route)."""
+        return any(rule.direction is direction for rule in self.route_rules)
 
     def offers(self, direction: Direction) -> bool:
         return direction in self.to_services
@@ -424,6 +541,28 @@ class PolicyProfile(_Strict):
     def _clinic_route_needs_a_clinic(self) -> PolicyProfile:
         if "clinic" in self.transfers.routes and self.clinic is None:
             raise ValueError("transfers.routes offers the clinic but this profile has no [clinic]")
+        return self
+
+    @model_validator(mode="after")
+    def _route_rules_cite_the_seed(self) -> PolicyProfile:
+        seed = self.source[:3]
+        for i, rule in enumerate(self.transfers.route_rules):
+            if not rule.source.startswith(seed):
+                raise ValueError(f"transfers.route_rules[{i}]: source must cite this profile's seed ({seed!r} ...)")
+        for i, step in enumerate(self.transfers.after_allocation):
+            if not step.source.startswith(seed):
+                raise ValueError(
+                    f"transfers.after_allocation[{i}]: source must cite this profile's seed ({seed!r} ...)"
+                )
+            offered = {
+                s
+                for d in step.directions or list(self.transfers.to_services)
+                for s in self.transfers.to_services.get(d, [])
+            }
+            if set(step.to_services) - offered:
+                raise ValueError(f"transfers.after_allocation[{i}]: to_services not offered: {step.to_services}")
+        if self.transfers.meeting_cadence and "weekly_meeting" not in self.transfers.routes:
+            raise ValueError("transfers.meeting_cadence is set but no route is a meeting")
         return self
 
     @model_validator(mode="after")

@@ -27,6 +27,7 @@ from domain.transfer_access import (
     granted,
     not_applicable,
     own_request,
+    rule_of,
 )
 from domain.transfer_events import EVENTS, EventRule, Form, Party, Relation
 from domain.transfer_facts import MAY_BE_AHEAD, When, dated, event_facts, recordable_facts
@@ -34,6 +35,7 @@ from domain.transfer_machine import EVENT_DONE, Event, IllegalTransition, Move, 
 from domain.transfer_record import (
     NAME_MAX,
     Allocation,
+    Authorised,
     ConsentNote,
     Decisions,
     Decline,
@@ -228,7 +230,7 @@ def admissible(
     why = not_applicable(rule, transfer, profile)
     if why is not None:
         return Refusal(RefusalKind.NOT_APPLICABLE, why)
-    if not granted(rule, actor, relations, transfer):
+    if not granted(rule, actor, relations, transfer, profile):
         return Refusal(RefusalKind.ACCESS, access_refusal(rule, transfer, profile))
     if own_request(rule, actor, relations):
         return Refusal(RefusalKind.OWN_REQUEST, OWN_REQUEST_REFUSAL)
@@ -326,6 +328,8 @@ def _decision(
         elif inputs.consent.on > calendar.local_date(now):
             problems.append("The date can't be in the future.")
         changes["consent"] = inputs.consent
+    if rule.event is Event.AUTHORISE:
+        changes["authorised"] = Authorised(by_name=actor.name[:NAME_MAX], by_object_id=actor.object_id, at=now)
     if problems:
         return Refusal(RefusalKind.INPUT, " ".join(problems))
     changes["last"] = LastDecision(event=rule.event, by_name=actor.name[:NAME_MAX], by_object_id=actor.object_id)
@@ -398,7 +402,8 @@ def _decided(
         decision=decision,
         gaps=gaps,
         accepted_at=now if rule.allocates else transfer.accepted_at,
-        facts=_facts(transfer, rule, inputs, allocation, calendar, now),
+        facts=_facts(transfer, rule, inputs, allocation, calendar, now)
+        + _authorisation_facts(transfer, rule, profile, now),
         notices=_notices(after, rule, actor, profile),
         nudge_unnamed=rule.allocates
         and profile.transfers.named_worker_nudge
@@ -434,6 +439,16 @@ def _facts(
     return tuple(sorted(found.items()))
 
 
+def _authorisation_facts(
+    transfer: Transfer, rule: EventRule, profile: PolicyProfile, now: datetime
+) -> tuple[tuple[Fact, When], ...]:
+    """What the route's authorisation records (Cheshire East: the meeting agreed a step up, ChECS's 24 hours start)."""
+    route = rule_of(transfer, profile)
+    if rule.event is not Event.AUTHORISE or route is None:
+        return ()
+    return dated(frozenset(route.authorisation_records), now)
+
+
 def _with(transfer: Transfer, move: Move, decision: Decisions, gaps: tuple[str, ...]) -> Transfer:
     return replace(transfer, state=move.target, paused_from=move.paused_from, decision=decision, gaps=gaps)
 
@@ -450,6 +465,12 @@ def _sentence(words: str) -> str:
     return words if words.endswith(".") else words + "."
 
 
+def _next_steps(after: Transfer, profile: PolicyProfile) -> list[str]:
+    """What the requester does now the request is allocated, from the profile (York: the team around the child)."""
+    steps = profile.transfers.after_allocation
+    return [_sentence(f"Next: {s.label}") for s in steps if s.applies_to(after.direction, after.to_service)]
+
+
 def _outcome_lines(after: Transfer, actor: Person, profile: PolicyProfile) -> list[str]:
     """What a meeting decided, for a personal chat: the decision and what follows, never the family's details."""
     note = after.decision.outcome
@@ -463,6 +484,7 @@ def _outcome_lines(after: Transfer, actor: Person, profile: PolicyProfile) -> li
     if note.decision is OutcomeDecision.AGREED and allocation is not None:
         who = allocation.worker_name or "a practitioner still to be named"
         lines.append(f"Receiving team: {allocation.team}; lead practitioner: {who}.")
+        lines += _next_steps(after, profile)
     elif note.decision is OutcomeDecision.NOT_AGREED and after.decision.decline is not None:
         lines.append(f"Reason: {after.decision.decline.reason}")
     elif note.decision is OutcomeDecision.DEFERRED and note.deferred_to is not None:
@@ -491,6 +513,8 @@ def _notices(after: Transfer, rule: EventRule, actor: Person, profile: PolicyPro
             lines.append(f"Reason: {decline.reason}")
         if allocation is not None and (rule.allocates or rule.form is Form.NAME_WORKER) and allocation.worker_name:
             lines.append(_sentence(f"Allocated to {allocation.worker_name}"))
+        if rule.allocates:
+            lines += _next_steps(after, profile)
         if rule.form is Form.INFORMATION_ASKED:
             lines.append("Open the request to see what is asked, then resubmit it.")
         headline = f"{EVENT_DONE[event]}: {reference}"

@@ -34,6 +34,8 @@ class Relation(StrEnum):
     PREVIOUS_WORKER = "previous_worker"
     CHAIR = "chair"
     ESCALATION = "escalation"
+    # Holds the role the request's route names to authorise it (domain.profiles.RouteRule.authorised_by).
+    AUTHORISER = "authoriser"
 
 
 class Form(StrEnum):
@@ -371,6 +373,14 @@ EVENTS: dict[Event, EventRule] = {
             records=frozenset({_F.CLOSED}),
             step_up_records=frozenset({_F.EARLY_HELP_CLOSED}),
         ),
+        # The route's authorisation before acceptance (Redcar: the MACH manager; Cheshire East: the meeting).
+        _rule(
+            Event.AUTHORISE,
+            Form.CONFIRM,
+            Grant(Relation.AUTHORISER, frozenset({Role.FRONT_DOOR, Role.MEETING_CHAIR})),
+            decides=True,
+            tells=_TELL_REQUESTER,
+        ),
         # The consent record's entries (dialogs/consent.py) tell the worker and the receiving side themselves.
         _rule(Event.WITHDRAW_CONSENT, Form.CONSENT, *_ANYONE_ON_THE_CASE),
         _rule(Event.GIVE_CONSENT_AGAIN, Form.CONSENT, *_ANYONE_ON_THE_CASE),
@@ -386,6 +396,7 @@ EVENTS: dict[Event, EventRule] = {
 
 # The order buttons appear in: the usual next step first, the ending ones last.
 BUTTON_ORDER: tuple[Event, ...] = (
+    Event.AUTHORISE,
     Event.ACCEPT,
     Event.THRESHOLD_MET,
     Event.OUTCOME_AGREED,

@@ -60,6 +60,7 @@ class Event(StrEnum):
     JOINT_VISIT_NOT_POSSIBLE = "joint_visit_not_possible"
     REFER_EXTERNALLY = "refer_externally"
     NAME_WORKER = "name_worker"
+    AUTHORISE = "authorise"
 
 
 STATE_TITLES: dict[State, str] = {
@@ -106,6 +107,7 @@ EVENT_TITLES: dict[Event, str] = {
     Event.JOINT_VISIT_NOT_POSSIBLE: "Joint visit not possible",
     Event.REFER_EXTERNALLY: "Referred externally",
     Event.NAME_WORKER: "Name the worker",
+    Event.AUTHORISE: "Authorise",
 }
 # What happened, for a notice's title ("Accepted: DEMO-0004"): EVENT_TITLES are the buttons' words.
 EVENT_DONE: dict[Event, str] = {
@@ -135,6 +137,7 @@ EVENT_DONE: dict[Event, str] = {
     Event.JOINT_VISIT_NOT_POSSIBLE: "Joint visit not possible",
     Event.REFER_EXTERNALLY: "Referred externally",
     Event.NAME_WORKER: "Worker named",
+    Event.AUTHORISE: "Authorised",
 }
 
 FINAL_STATES: frozenset[State] = frozenset({State.DECLINED, State.CLOSED, State.WITHDRAWN, State.REFERRED_EXTERNALLY})
@@ -188,6 +191,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     *(Transition(s, Event.JOINT_VISIT_NOT_POSSIBLE, s) for s in (State.ACCEPTED, State.CO_WORKING)),
     # Accepted "worker to be named": the named practitioner is recorded later, where the request stands.
     *(Transition(s, Event.NAME_WORKER, s) for s in _HELD),
+    # Where the route asks for it (Redcar's MACH manager, Cheshire East's meeting on a step up), an authorisation
+    # before anyone accepts: recorded where the request stands.
+    *(Transition(s, Event.AUTHORISE, s) for s in _WAITING),
 )
 
 _BY_KEY: dict[tuple[State, Event], Transition] = {(t.source, t.event): t for t in TRANSITIONS}
@@ -260,6 +266,7 @@ PHRASES: dict[Event, tuple[str, str]] = {
     ),
     Event.REFER_EXTERNALLY: ("be referred to an external agency", "record a meeting's outcome"),
     Event.NAME_WORKER: ("have its worker named", "name the worker"),
+    Event.AUTHORISE: ("be authorised", "authorise a request"),
 }
 
 _ACCEPTING = frozenset({Event.ACCEPT, Event.THRESHOLD_MET, Event.OUTCOME_AGREED})

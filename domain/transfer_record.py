@@ -123,6 +123,14 @@ class ConsentNote(_Decision):
     entry: int = Field(1, ge=1, description="which entry of the case's consent record this is")
 
 
+class Authorised(_Decision):
+    """The route's authorisation before acceptance (Redcar: the MACH manager): who gave it, and when."""
+
+    by_name: str = Field("", max_length=NAME_MAX)
+    by_object_id: str = Field("", max_length=OBJECT_ID_MAX)
+    at: datetime
+
+
 class LastDecision(_Decision):
     """Who made the latest move, and which."""
 
@@ -146,6 +154,7 @@ class Decisions(_Decision):
     outcome: OutcomeNote | None = None
     dispute: DisputeNote | None = None
     consent: ConsentNote | None = None
+    authorised: Authorised | None = None
     last: LastDecision | None = None
 
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from domain.consent_rules import scope_problems
 from domain.consent_terms import CONSENT_TITLES, REQUEST_STATUSES, ConsentScope, ConsentStatus, method_of
 from domain.directions import DIRECTION_TITLES, Direction
-from domain.profiles import ChecklistItem, PolicyProfile
+from domain.profiles import ChecklistItem, PolicyProfile, RouteRule
 
 REASON_MAX = 1000
 _INITIALS = r"^[A-Za-z.]*$"
@@ -134,10 +134,23 @@ def request_problems(details: TransferDetails, profile: PolicyProfile, *, today:
 
     if details.route.value not in transfers.routes:
         problems.append(f"{profile.authority} does not use the {ROUTE_TITLES[details.route].lower()} route.")
+    elif transfers.ruled(direction) and transfers.offers(direction):
+        choices = transfers.route_choices(direction, details.from_team, details.to_service)
+        # One route for these answers: the submission puts the request on it (`routed`); several: the requester's.
+        if len(choices) > 1 and details.route.value not in [rule.route for rule in choices]:
+            names = " or ".join(_rule_title(rule, profile) for rule in choices)
+            problems.append(f"Choose the route: {names}.")
     if details.booking_id is not None and details.route is not Route.CLINIC:
         problems.append("A clinic booking goes with the clinic route.")
 
     problems.extend(_consent_problems(details, profile))
+    rule = route_rule(details, profile)
+    if rule is not None and rule.authorisation_needs_wording and wording_for(details, profile) is None:
+        # Redcar, step down standard 2: the MACH manager authorises a referral that carries the agreed wording.
+        problems.append(
+            f"This request needs the wording “{profile.transfers.wording}”: say which coordinator you discussed "
+            "it with, and when (or book the clinic)."
+        )
 
     for label, on in (
         ("The manager's decision", details.manager.decided_on),
@@ -208,7 +221,10 @@ def wording_for(details: TransferDetails, profile: PolicyProfile) -> str | None:
 
 
 def receiving_channel(details: TransferDetails, profile: PolicyProfile) -> str:
-    """The channel key the request card goes to: the coordinators, the front door, or the receiving service's."""
+    """The channel key the request card goes to: its route rule's, else the coordinators, front door or service's."""
+    rule = route_rule(details, profile)
+    if rule is not None and rule.channel:
+        return rule.channel
     if details.direction in _STEP_DOWNS:
         return "coordinators"
     if details.direction is Direction.STEP_UP:
@@ -221,3 +237,61 @@ def case_label(details: TransferDetails, profile: PolicyProfile) -> str:
     if profile.transfers.show_initials and details.child_initials:
         return f"{details.case_reference} ({details.child_initials})"
     return details.case_reference
+
+
+# -- each authority's decision route (the profile's [[transfers.route_rules]]) -------------------------------------
+def route_rule(details: TransferDetails, profile: PolicyProfile) -> RouteRule | None:
+    """The profile's rule for the route this request takes, or None where the profile has no rule for it."""
+    for rule in profile.transfers.route_choices(details.direction, details.from_team, details.to_service):
+        if rule.route == details.route.value:
+            return rule
+    return None
+
+
+def routed(details: TransferDetails, profile: PolicyProfile) -> TransferDetails:
+    """The request on the route its answers take: the one route the rules give, else the requester's choice."""
+    transfers = profile.transfers
+    if not transfers.ruled(details.direction):
+        return details
+    choices = transfers.route_choices(details.direction, details.from_team, details.to_service)
+    if len(choices) == 1 and details.route.value != choices[0].route:
+        return details.model_copy(update={"route": Route(choices[0].route)})
+    return details
+
+
+def route_choice_needed(direction: Direction, profile: PolicyProfile) -> bool:
+    """Whether the requester chooses the route on the form: no rules, or several routes for the same answers."""
+    transfers = profile.transfers
+    if not transfers.ruled(direction):
+        return True
+    return any(
+        len(transfers.route_choices(direction, team, service)) > 1
+        for team in transfers.from_teams
+        for service in transfers.to_services.get(direction, [])
+    )
+
+
+def route_options(direction: Direction, profile: PolicyProfile) -> list[tuple[str, str]]:
+    """The routes the form offers for a direction, as (title, value): the rules' where the profile has them."""
+    transfers = profile.transfers
+    if not transfers.ruled(direction):
+        return [(ROUTE_TITLES[Route(r)], r) for r in transfers.routes]
+    found: dict[str, str] = {}
+    for rule in transfers.route_rules:
+        if rule.direction is direction:
+            found.setdefault(rule.route, _rule_title(rule, profile))
+    return [(title, route) for route, title in found.items()]
+
+
+def _rule_title(rule: RouteRule, profile: PolicyProfile) -> str:
+    title = rule.title or ROUTE_TITLES[Route(rule.route)]
+    cadence = profile.transfers.meeting_cadence
+    if rule.route == Route.WEEKLY_MEETING.value and cadence and cadence.lower() not in title.lower():
+        return f"{title} ({cadence})"
+    return title
+
+
+def route_title(details: TransferDetails, profile: PolicyProfile) -> str:
+    """How a card names the request's route: its rule's title where the profile has one."""
+    rule = route_rule(details, profile)
+    return _rule_title(rule, profile) if rule is not None else ROUTE_TITLES[details.route]

@@ -95,6 +95,7 @@ from domain.roles import ROLE_TITLES
 from domain.transfer_machine import Event, State
 from domain.transfer_record import (
     Allocation,
+    Authorised,
     Decisions,
     Decline,
     DisputeNote,
@@ -106,7 +107,7 @@ from domain.transfer_record import (
     PreviousWorker,
     Transfer,
 )
-from domain.transfers import TransferDetails
+from domain.transfers import Route, TransferDetails
 from domain.weekly_digest import Digest, DueItem
 from domain.working_days import WorkingCalendar
 
@@ -516,5 +517,34 @@ WORST_CASES.update(
             PAUSED, ROCHDALE, CAL, outcome=VERSION, disputes=[SETTLED] * 3, consents=CONSENT_RECORDS
         ),
         "render_outcome_history[consent]": lambda: render_outcome_history([VERSION] * 9, PAUSED, REDCAR, CAL),
+    }
+)
+
+# Each authority's decision route: a Redcar step down the MACH manager authorises before it is accepted.
+AWAITING_AUTHORISATION = replace(
+    TRANSFER,
+    state=State.SUBMITTED,
+    details=REQUEST.model_copy(
+        update={"from_team": "Field social work team", "to_service": "Internal Early Help team", "route": Route.CLINIC}
+    ),
+)
+AUTHORISED = replace(
+    AWAITING_AUTHORISATION,
+    decision=AWAITING_AUTHORISATION.decision.model_copy(update={"authorised": Authorised(by_name="W" * 80, at=START)}),
+)
+WORST_CASES.update(
+    {
+        "render_transfer_card[awaiting an authorisation]": lambda: render_transfer_card(
+            AWAITING_AUTHORISATION, REDCAR, CAL, events=list(Event), deadlines=DEADLINES, now=START
+        ),
+        "render_transfer_card[authorised]": lambda: render_transfer_card(
+            AUTHORISED, REDCAR, CAL, events=list(Event), deadlines=DEADLINES, now=START
+        ),
+        "render_transfer_form[the route picked from the answers]": lambda: render_transfer_form(
+            PROFILES["dorset"], Direction.STEP_UP, values=FORM_VALUES, problems=[LONG] * 12
+        ),
+        "render_transfer_form[a route to choose]": lambda: render_transfer_form(
+            PROFILES["cheshire_east"], Direction.STEP_UP, values=FORM_VALUES, problems=[LONG] * 12
+        ),
     }
 )

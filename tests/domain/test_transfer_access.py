@@ -11,7 +11,7 @@ import pytest
 from bot.profile_files import all_profiles
 from bot.settings import REPO_ROOT
 from domain.directions import Direction
-from domain.profiles import PolicyProfile
+from domain.profiles import PolicyProfile, RouteRule
 from domain.roles import Person, Role
 from domain.transfer_access import (
     OWN_REQUEST_REFUSAL,
@@ -26,8 +26,8 @@ from domain.transfer_decide import Refusal, RefusalKind, admissible
 from domain.transfer_events import EVENTS, Relation
 from domain.transfer_facts import recordable_facts
 from domain.transfer_machine import TRANSITIONS, Event, State
-from domain.transfer_record import Allocation, Decisions, PreviousWorker, Transfer
-from domain.transfers import Route, TransferDetails
+from domain.transfer_record import Allocation, Authorised, Decisions, PreviousWorker, Transfer
+from domain.transfers import Route, TransferDetails, route_rule
 
 PROFILES = all_profiles(REPO_ROOT / "profiles")
 NOW = datetime(2026, 12, 1, 10, tzinfo=UTC)
@@ -56,9 +56,13 @@ DECISIONS = {
 }
 
 
-def decides_direction(role: Role, direction: Direction) -> bool:
-    """The receiving side's deciding roles: the front door only for step ups; coordinators (and the early help
-    team manager) for step downs; the receiving managers or coordinators for a step across or co-work."""
+def decides_direction(role: Role, direction: Direction, route: RouteRule | None = None) -> bool:
+    """The receiving side's deciding roles: the route rule's where it names them (Dorset: a step up goes to the
+    meeting's administrator and the early help team manager); else the front door only for step ups; coordinators
+    (and the early help team manager) for step downs; the receiving managers or coordinators for a step across or
+    co-work."""
+    if route is not None and route.deciders:
+        return role in route.deciders
     if direction is Direction.STEP_UP:
         return role is Role.FRONT_DOOR
     if direction in (Direction.STEP_DOWN_EARLY_HELP, Direction.STEP_DOWN_UNIVERSAL):
@@ -76,12 +80,23 @@ def expected(
     meeting: bool,
     escalated_to: Role | None,
     recordable: bool,
+    route: RouteRule | None = None,
+    authorised: bool = False,
 ) -> bool:
     if role is Role.ADMINISTRATOR:
         return False  # the administrator configures the bot and sees no case content
     if event in DECISIONS and Relation.REQUESTER in relations:
         return False  # nobody decides on their own request
-    receiving = Relation.RECEIVING_SIDE in relations and decides_direction(role, direction)
+    if event is Event.AUTHORISE:
+        # Only on a route that asks for it, by the role it names, once, and never by the requester.
+        authoriser = route is not None and route.authorised_by is role and Relation.AUTHORISER in relations
+        return authoriser and not authorised and Relation.REQUESTER not in relations
+    waiting = route is not None and route.authorised_by is not None and not authorised
+    if waiting and event in (Event.ACCEPT, Event.THRESHOLD_MET, Event.OUTCOME_AGREED):
+        return False  # nobody accepts before the route's authorisation
+    if route is not None and not route.meeting_outcome_accepts and event is Event.OUTCOME_AGREED:
+        return False  # the meeting agrees, the front door accepts (Cheshire East's step up)
+    receiving = Relation.RECEIVING_SIDE in relations and decides_direction(role, direction, route)
     requester = Relation.REQUESTER in relations and role in ASKING | {Role.TEAM_MANAGER, Role.EARLY_HELP_TEAM_MANAGER}
     their_manager = Relation.REQUESTERS_MANAGER in relations and role in MANAGING
     worker = Relation.ALLOCATED_WORKER in relations
@@ -89,6 +104,8 @@ def expected(
     chair = Relation.CHAIR in relations and role is Role.MEETING_CHAIR
     escalation = Relation.ESCALATION in relations and role is escalated_to
     meeting_decides = profile.transfers.decision_authority == "meeting" and direction is not Direction.STEP_UP
+    if route is not None and route.decided_by is not None:
+        meeting_decides = route.decided_by == "meeting"
     if event in FRONT_DOORS_OWN:
         return direction is Direction.STEP_UP and receiving and role is Role.FRONT_DOOR
     if event in MEETING_OUTCOMES:
@@ -126,15 +143,17 @@ def expected(
 
 
 # -- requests to try it on --------------------------------------------------------------------------------------
-def details(profile: PolicyProfile, direction: Direction, route: Route) -> TransferDetails:
+def details(
+    profile: PolicyProfile, direction: Direction, route: Route, *, from_team: str = "", to_service: str = ""
+) -> TransferDetails:
     services = profile.transfers.to_services.get(direction, ["Some service"])
     return TransferDetails.model_validate(
         {
             "case_reference": "DEMO-0001",
             "children_count": 1,
             "direction": direction,
-            "from_team": profile.transfers.from_teams[0],
-            "to_service": services[0],
+            "from_team": from_team or profile.transfers.from_teams[0],
+            "to_service": to_service or services[0],
             "reason": "An invented reason.",
             "route": route,
             "consent": {
@@ -150,11 +169,22 @@ def details(profile: PolicyProfile, direction: Direction, route: Route) -> Trans
 
 
 def a_transfer(
-    profile: PolicyProfile, direction: Direction, route: Route, state: State, *, unnamed: bool = False
+    profile: PolicyProfile,
+    direction: Direction,
+    route: Route,
+    state: State,
+    *,
+    unnamed: bool = False,
+    from_team: str = "",
+    to_service: str = "",
+    authorised: bool = False,
 ) -> Transfer:
     allocation = Allocation(team=profile.transfers.to_services.get(direction, ["Some service"])[0])
+    decision = Decisions(allocation=allocation) if unnamed else Decisions()
+    if authorised:
+        decision = decision.model_copy(update={"authorised": Authorised(by_name="M.M.", at=NOW)})
     return Transfer(
-        decision=Decisions(allocation=allocation) if unnamed else Decisions(),
+        decision=decision,
         id=1,
         version=1,
         state=state,
@@ -162,7 +192,8 @@ def a_transfer(
         tenant_id=TENANT,
         requester_object_id="requester-object-id",
         requester_name="S.W.",
-        details=details(profile, direction, route),
+        details=details(profile, direction, route, from_team=from_team, to_service=to_service),
+        wording="The agreed wording.",
         receiving_channel="coordinators",
         escalated_to=Role.HEAD_OF_SERVICE,
     )
@@ -182,38 +213,61 @@ RELATION_SETS: list[frozenset[Relation]] = [
 ]
 
 
+Case = tuple[Direction, Route, str, str, bool]
+
+
+def cases(profile: PolicyProfile) -> list[Case]:
+    """Every direction on the direct and meeting routes, and one request down each of the profile's route rules
+    (authorised and not, where the rule asks for an authorisation)."""
+    found: list[Case] = [(d, r, "", "", False) for d in Direction for r in (Route.DIRECT, Route.WEEKLY_MEETING)]
+    for rule in profile.transfers.route_rules:
+        team = rule.from_teams[0] if rule.from_teams else ""
+        service = rule.to_services[0] if rule.to_services else ""
+        for authorised in (False, True) if rule.authorised_by else (False,):
+            found.append((rule.direction, Route(rule.route), team, service, authorised))
+    return found
+
+
 @pytest.mark.parametrize("profile_key", sorted(PROFILES))
 def test_every_event_for_every_role_in_every_relationship_on_every_direction(profile_key: str) -> None:
     profile = PROFILES[profile_key]
     wrong: list[str] = []
-    for direction in Direction:
-        for route in (Route.DIRECT, Route.WEEKLY_MEETING):
-            for event in Event:
-                if event is Event.SUBMIT:
-                    continue
-                transfer = a_transfer(profile, direction, route, source_of(event), unnamed=event is Event.NAME_WORKER)
-                meeting = on_meeting(transfer, profile)
-                recordable = bool(recordable_facts(transfer, profile))
-                for role in Role:
-                    actor = Person(TENANT, ACTOR, "A.C.", frozenset({role}))
-                    for relations in RELATION_SETS:
-                        got = admissible(transfer, event, actor, relations, profile)
-                        allowed = not isinstance(got, Refusal)
-                        want = expected(
-                            event,
-                            role,
-                            relations,
-                            direction,
-                            profile,
-                            meeting=meeting,
-                            escalated_to=Role.HEAD_OF_SERVICE,
-                            recordable=recordable,
-                        )
-                        if allowed != want:
-                            names = sorted(r.value for r in relations)
-                            wrong.append(
-                                f"{direction.value}/{route.value} {event.value} by {role.value} {names}: {got}"
-                            )
+    for direction, route, team, service, authorised in cases(profile):
+        for event in Event:
+            if event is Event.SUBMIT:
+                continue
+            transfer = a_transfer(
+                profile,
+                direction,
+                route,
+                source_of(event),
+                unnamed=event is Event.NAME_WORKER,
+                from_team=team,
+                to_service=service,
+                authorised=authorised,
+            )
+            meeting = on_meeting(transfer, profile)
+            recordable = bool(recordable_facts(transfer, profile))
+            for role in Role:
+                actor = Person(TENANT, ACTOR, "A.C.", frozenset({role}))
+                for relations in RELATION_SETS:
+                    got = admissible(transfer, event, actor, relations, profile)
+                    allowed = not isinstance(got, Refusal)
+                    want = expected(
+                        event,
+                        role,
+                        relations,
+                        direction,
+                        profile,
+                        meeting=meeting,
+                        escalated_to=Role.HEAD_OF_SERVICE,
+                        recordable=recordable,
+                        route=route_rule(transfer.details, profile),
+                        authorised=authorised,
+                    )
+                    if allowed != want:
+                        names = sorted(r.value for r in relations)
+                        wrong.append(f"{direction.value}/{route.value} {event.value} by {role.value} {names}: {got}")
     assert wrong == [], f"{len(wrong)} answers differ from the rule, e.g. {wrong[:5]}"
 
 
@@ -242,10 +296,12 @@ def test_a_refusal_says_who_may_in_the_profiles_words() -> None:
 
 def test_the_front_door_cannot_accept_a_step_down_even_on_the_coordinators_roster() -> None:
     redcar = PROFILES["redcar"]
-    step_down = a_transfer(redcar, Direction.STEP_DOWN_EARLY_HELP, Route.DIRECT, State.SUBMITTED)
+    # Past the MACH manager's authorisation (the front door role's one step on a Redcar step down, 002 standard 2).
+    step_down = a_transfer(redcar, Direction.STEP_DOWN_EARLY_HELP, Route.DIRECT, State.SUBMITTED, authorised=True)
     front_door = Person(TENANT, ACTOR, "F.D.", frozenset({Role.FRONT_DOOR}))
     relations = relations_of(front_door, step_down, CaseFacts(on_receiving_roster=True), redcar)
-    assert relations == frozenset()
+    assert relations == {Relation.AUTHORISER}
+    assert available_events(front_door, relations, step_down, redcar) == []
     got = admissible(step_down, Event.ACCEPT, front_door, frozenset({Relation.RECEIVING_SIDE}), redcar)
     assert isinstance(got, Refusal) and got.kind is RefusalKind.ACCESS
 
@@ -264,7 +320,7 @@ def test_a_manager_who_asked_for_the_move_cannot_accept_it_but_may_withdraw_it()
 
 def test_local_modes_trial_person_may_decide_their_own_request_to_try_the_bot_alone() -> None:
     redcar = PROFILES["redcar"]
-    step_down = a_transfer(redcar, Direction.STEP_DOWN_EARLY_HELP, Route.DIRECT, State.SUBMITTED)
+    step_down = a_transfer(redcar, Direction.STEP_DOWN_EARLY_HELP, Route.DIRECT, State.SUBMITTED, authorised=True)
     trial = Person(TENANT, step_down.requester_object_id, "T.R.", frozenset(Role), trial=True)
     relations = relations_of(trial, step_down, CaseFacts(on_receiving_roster=True), redcar)
     assert not isinstance(admissible(step_down, Event.ACCEPT, trial, relations, redcar), Refusal)

@@ -35,7 +35,7 @@ from domain.transfer_decide import (
 )
 from domain.transfer_events import EVENTS, Form, Party, Relation
 from domain.transfer_machine import Event, State, events_from
-from domain.transfer_record import Allocation, ConsentNote, Decisions, PreviousWorker, Transfer
+from domain.transfer_record import Allocation, Authorised, ConsentNote, Decisions, PreviousWorker, Transfer
 from domain.transfers import Route, TransferDetails
 
 PROFILES = all_profiles(REPO_ROOT / "profiles")
@@ -81,6 +81,8 @@ def transfer(profile: PolicyProfile, state: State = State.SUBMITTED, **fields: o
         requester_name="S.W.",
         details=details(profile),
         receiving_channel="coordinators",
+        # Past the route's authorisation where it asks for one (Redcar's MACH manager, 002 step down standard 2).
+        decision=Decisions(authorised=Authorised(by_name="M.M.", at=datetime(2026, 3, 20, tzinfo=UTC))),
     )
     return replace(base, **fields)  # type: ignore[arg-type]
 

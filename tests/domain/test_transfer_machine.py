@@ -96,6 +96,9 @@ EXPECTED_MOVES = {
         (source, Event.NAME_WORKER, source)
         for source in (State.ACCEPTED, State.CO_WORKING, State.JOINT_VISIT_DONE, State.TRANSFERRED)
     ),
+    # Each authority's decision route (issue 11): an authorisation before acceptance (Redcar's MACH manager,
+    # Cheshire East's meeting on a step up) is recorded where the waiting request stands.
+    *((source, Event.AUTHORISE, source) for source in (State.SUBMITTED, State.SCHEDULED)),
 }
 
 

@@ -87,6 +87,9 @@ def request(profile: PolicyProfile, direction: Direction, **overrides: Any) -> T
         "consent": consent_given(),
         "manager": ManagerAgreement(manager="T.M.", decided_on=TODAY - timedelta(days=2)),
     }
+    if direction is Direction.STEP_DOWN_EARLY_HELP:
+        # Discussed with a coordinator: Redcar's MACH manager authorises a referral with its wording (standard 2).
+        fields.update(discussed_with="E.C.", discussed_on=TODAY - timedelta(days=1))
     fields.update(overrides)
     consent = fields["consent"]
     if consent.status is ConsentStatus.GIVEN and not consent.scopes:
@@ -159,7 +162,10 @@ def test_only_a_profile_with_a_clinic_may_offer_the_clinic_route() -> None:
     york = PROFILES["york"]
     with pytest.raises(ValidationError, match="no \\[clinic\\]"):
         PolicyProfile.model_validate(
-            {**york.model_dump(), "transfers": {**york.transfers.model_dump(), "routes": ["clinic", "direct"]}}
+            {
+                **york.model_dump(),
+                "transfers": {**york.transfers.model_dump(), "routes": ["clinic", *york.transfers.routes]},
+            }
         )
 
 
@@ -254,8 +260,12 @@ def test_redcars_wording_goes_on_a_step_down_discussed_at_a_booked_clinic() -> N
 
 def test_redcars_wording_is_withheld_without_a_discussion_with_a_coordinator() -> None:
     redcar = PROFILES["redcar"]
-    assert wording_for(request(redcar, Direction.STEP_DOWN_EARLY_HELP), redcar) is None
-    assert wording_for(request(redcar, Direction.STEP_DOWN_EARLY_HELP, route=Route.CLINIC), redcar) is None
+    alone = {"discussed_with": "", "discussed_on": None}
+    assert wording_for(request(redcar, Direction.STEP_DOWN_EARLY_HELP, **alone), redcar) is None
+    assert wording_for(request(redcar, Direction.STEP_DOWN_EARLY_HELP, route=Route.CLINIC, **alone), redcar) is None
+    # Without it, a step down to an internal team is not sent: the MACH manager could not authorise it (standard 2).
+    problems = request_problems(request(redcar, Direction.STEP_DOWN_EARLY_HELP, **alone), redcar, today=TODAY)
+    assert any("needs the wording" in p for p in problems)
 
 
 def test_redcars_wording_is_never_on_a_step_up_nor_in_a_profile_without_one() -> None:

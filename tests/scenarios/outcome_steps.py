@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from storage.tables import AuditEventRow, DeadlineRow, OutcomeRow, TransferRow
-from tests.conftest import MANAGERS_CHANNEL, SOCIAL_WORKER, BotUnderTest
+from tests.conftest import FRONT_DOOR_DECIDER, MANAGERS_CHANNEL, SOCIAL_WORKER, BotUnderTest
 from tests.harness.cardwalk import button, buttons, inputs
 from tests.harness.driver import Chat, Person
 from tests.scenarios.booking_steps import press
@@ -95,6 +95,13 @@ async def on_meeting(
     await set_up_channels(bot)
     transfer_id = await submit_step_down(bot, case_reference=case_reference, route=route, **extra)
     return bot, transfer_id
+
+
+async def authorise(bot: BotUnderTest, transfer_id: int) -> None:
+    """Redcar: the MACH manager (the front door role) authorises a step down before it is accepted (002 standard 2)."""
+    card = await view(bot, FRONT_DOOR_DECIDER, transfer_id)
+    await press(bot, FRONT_DOOR_DECIDER, button(card, "transfer.act", "Authorise"))
+    await bot.deliver()
 
 
 async def submit_step_down(bot: BotUnderTest, *, case_reference: str, route: str, **extra: Any) -> int:

@@ -65,14 +65,24 @@ async def _refusals(bot: BotUnderTest) -> list[AuditEventRow]:
         )
 
 
-async def _step_down(bot: BotUnderTest) -> TransferRow:
+async def _step_down(bot: BotUnderTest, *, authorised: bool = False) -> TransferRow:
+    """A Redcar step down to an internal team; `authorised`: then authorised by the MACH manager (the front door
+    role, 002 step down standard 2), so the coordinators may accept it."""
     await set_up_channels(bot)
     set_roster(bot, OTHER_CHANNEL, (OTHER_COORDINATOR, OUTSIDER))
     await bot.driver.install(OTHER_COORDINATOR, OTHER_CHANNEL)
     form = await start_request(bot, SOCIAL_WORKER)
     await submit_request(bot, SOCIAL_WORKER, form, **{**STEP_DOWN, "to_service": first_choice(form, "to_service")})
     await bot.deliver()
+    if authorised:
+        await _authorise(bot, (await _transfer(bot)).id)
     return await _transfer(bot)
+
+
+async def _authorise(bot: BotUnderTest, transfer_id: int) -> None:
+    mach = await _view(bot, FRONT_DOOR_DECIDER, transfer_id)
+    await press(bot, FRONT_DOOR_DECIDER, button(mach, "transfer.act", "Authorise"))
+    await bot.deliver()
 
 
 async def _view(bot: BotUnderTest, who: Person, transfer_id: int) -> dict[str, Any]:
@@ -173,12 +183,15 @@ async def test_a_coordinator_of_another_channel_cannot_decide_or_see(bot: BotUnd
 async def test_the_front_door_cannot_accept_a_step_down_though_it_is_on_the_coordinators_team(
     bot: BotUnderTest,
 ) -> None:
-    row = await _step_down(bot)
+    row = await _step_down(bot, authorised=True)
     ids = {"record_id": row.id, "version": row.version}
     form = await press(bot, COORDINATOR, {"verb": "transfer.form", "data": {**ids, "event": "accept"}})
     attempt = {**_filled(form), "data": {**_filled(form)["data"]}}
     refused = await press(bot, FRONT_DOOR_DECIDER, attempt)
-    assert "not one you are on" in shown_text(refused)
+    # On the case only as Redcar's MACH manager, who authorised it: accepting is the coordinators'.
+    assert "Only the Early Help Coordinators or early help team managers this request was sent to" in shown_text(
+        refused
+    )
     # In the channel, the front door sees the card everyone there sees, with no decision buttons.
     seen = await bot.driver.execute(FRONT_DOOR_DECIDER, COORDINATORS_CHANNEL, "transfer.refresh", {"record_id": row.id})
     assert buttons(seen.invoke_card or {}, "transfer.form") == []
@@ -222,14 +235,14 @@ async def test_the_requesters_line_manager_can_withdraw_it_and_another_manager_c
 
 async def test_details_open_only_for_the_people_on_the_case(bot: BotUnderTest) -> None:
     row = await _step_down(bot)
-    for who in (SOCIAL_WORKER, TEAM_MANAGER, COORDINATOR):
+    # The front door decider reads it as Redcar's MACH manager, who authorises the referral (002 standard 2).
+    for who in (SOCIAL_WORKER, TEAM_MANAGER, COORDINATOR, FRONT_DOOR_DECIDER):
         opened = await press(bot, who, {"verb": "transfer.details", "data": {"record_id": row.id}})
         assert STEP_DOWN["reason"] in shown_text(opened), who
     for who in (
         OUTSIDER,
         OTHER_TEAM_MANAGER,
         OTHER_COORDINATOR,
-        FRONT_DOOR_DECIDER,
         EARLY_HELP_WORKER,
         HEAD_OF_SERVICE,
     ):
@@ -243,7 +256,7 @@ async def test_details_open_only_for_the_people_on_the_case(bot: BotUnderTest) -
                 select(AuditEventRow.actor_object_id).where(AuditEventRow.action == "transfer.details_viewed")
             )
         )
-    assert sorted(viewed) == sorted(p.object_id for p in (SOCIAL_WORKER, TEAM_MANAGER, COORDINATOR))
+    assert sorted(viewed) == sorted(p.object_id for p in (SOCIAL_WORKER, TEAM_MANAGER, COORDINATOR, FRONT_DOOR_DECIDER))
 
 
 async def test_open_transfers_shows_a_manager_only_their_teams_cases(bot: BotUnderTest) -> None:
@@ -258,7 +271,7 @@ async def test_open_transfers_shows_a_manager_only_their_teams_cases(bot: BotUnd
 
 
 async def test_a_coordinator_removed_from_the_team_loses_the_receiving_side(bot: BotUnderTest) -> None:
-    row = await _step_down(bot)
+    row = await _step_down(bot, authorised=True)
     before = await _view(bot, COORDINATOR, row.id)
     assert "Accept and allocate" in {b["title"] for b in buttons(before)}
     body = bot.driver.activity(TEAM_MANAGER, COORDINATORS_CHANNEL, "conversationUpdate")
@@ -310,5 +323,6 @@ async def test_a_decider_is_refused_until_the_channels_roster_is_read_and_then_t
         kinds = list(await uow.session.scalars(select(OutboxRow.kind).where(OutboxRow.status == "pending")))
     assert "sync.roster" in kinds
     await bot.deliver()
+    await _authorise(bot, row.id)
     now = await _view(bot, SECOND_COORDINATOR, row.id)
     assert "Accept and allocate" in {b["title"] for b in buttons(now)}

@@ -19,6 +19,7 @@ from tests.conftest import (
     CHAIR,
     COORDINATOR,
     COORDINATORS_CHANNEL,
+    FRONT_DOOR_DECIDER,
     MANAGERS_CHANNEL,
     OTHER_COORDINATOR,
     SOCIAL_WORKER,
@@ -140,6 +141,9 @@ async def test_consent_withdrawn_pauses_the_request_and_both_sides_hear_what_hap
 
 async def test_consent_given_again_resumes_the_request_at_the_step_it_was_paused_at(start_bot: Any) -> None:
     bot, transfer_id = await _requested(start_bot)
+    # Redcar: the MACH manager authorises the field team's step down before the coordinators may accept it.
+    mach = await view(bot, FRONT_DOOR_DECIDER, transfer_id)
+    await press(bot, FRONT_DOOR_DECIDER, button(mach, "transfer.act", "Authorise"))
     card = await view(bot, COORDINATOR, transfer_id)
     accept = await press(bot, COORDINATOR, button(card, "transfer.form", "Accept and allocate"))
     team = inputs(accept)["team"]["choices"][0]["value"]

@@ -229,7 +229,7 @@ async def test_rochdales_early_help_assessment_clock_is_met_when_the_worker_reco
 async def test_cheshire_easts_cf_assessment_gets_more_time_only_with_a_reason_and_the_manager_who_agreed(
     start_bot: Any,
 ) -> None:
-    from tests.conftest import EARLY_HELP_WORKER, FRONT_DOOR_DECIDER
+    from tests.conftest import CHAIR, EARLY_HELP_WORKER, FRONT_DOOR_DECIDER
     from tests.scenarios.transfer_steps import STEP_UP
 
     bot: BotUnderTest = await start_bot(profile="cheshire_east", managers_channel_id=MANAGERS_CHANNEL.id)
@@ -239,6 +239,9 @@ async def test_cheshire_easts_cf_assessment_gets_more_time_only_with_a_reason_an
     await bot.deliver()
     async with bot.runtime.services.uow() as uow:
         [row] = list(await uow.session.scalars(select(TransferRow)))
+    # 6.1 point 3: the meeting agrees the step up (its chair records it), then the ChECS representative accepts it.
+    chair = await press(bot, CHAIR, {"verb": "transfer.refresh", "data": {"record_id": row.id}})
+    await press(bot, CHAIR, button(chair, "transfer.act", "Authorise"))
     view = await press(bot, FRONT_DOOR_DECIDER, {"verb": "transfer.refresh", "data": {"record_id": row.id}})
     met = await press(bot, FRONT_DOOR_DECIDER, button(view, "transfer.form", "Threshold met"))
     team = str(inputs(met)["team"]["choices"][0]["value"])
@@ -297,23 +300,25 @@ async def test_a_deadline_is_given_to_a_colleague_on_the_receiving_team_and_they
 
 
 async def test_york_keeps_a_stepped_up_family_open_to_early_help_for_ten_days_and_says_so(start_bot: Any) -> None:
-    from tests.conftest import EARLY_HELP_WORKER, FRONT_DOOR_DECIDER
+    from tests.conftest import EARLY_HELP_WORKER, TEAM_MANAGER
     from tests.scenarios.transfer_steps import STEP_UP
 
     bot: BotUnderTest = await start_bot(profile="york", managers_channel_id=MANAGERS_CHANNEL.id)
     await set_up_channels(bot)
     form = await start_request(bot, EARLY_HELP_WORKER)
-    values = filled(form, STEP_UP, from_team="Targeted Early Help", route="direct")
+    values = filled(form, STEP_UP, from_team="Targeted Early Help")
     await submit_request(bot, EARLY_HELP_WORKER, form, **values)
     await bot.deliver()
     async with bot.runtime.services.uow() as uow:
         [row] = list(await uow.session.scalars(select(TransferRow)))
-    view = await press(bot, FRONT_DOOR_DECIDER, {"verb": "transfer.refresh", "data": {"record_id": row.id}})
-    met = await press(bot, FRONT_DOOR_DECIDER, button(view, "transfer.form", "Threshold met"))
+    # Targeted early help's step up is decided with the assessment service manager on duty (a team manager in the
+    # managers' channel), not by MASH.
+    view = await press(bot, TEAM_MANAGER, {"verb": "transfer.refresh", "data": {"record_id": row.id}})
+    met = await press(bot, TEAM_MANAGER, button(view, "transfer.form", "Accept and allocate"))
     team = str(inputs(met)["team"]["choices"][0]["value"])
     await press(
         bot,
-        FRONT_DOOR_DECIDER,
+        TEAM_MANAGER,
         button(met, "transfer.decide"),
         team=team,
         allocate_to_me="true",

@@ -97,10 +97,10 @@ async def test_a_dispute_goes_to_the_managers_and_a_manager_settles_it_for_both_
 
     settle = button(dispute_card, "dispute.settle")
     # Who may not settle it: the social worker (no manager), the chair who decided, a manager in personal chat
-    # who manages nobody on the case. Each is told why, and nothing is written.
+    # who manages nobody on the case. Each is told why (in Dorset's titles, 000 5.1), and nothing is written.
     for person, chat, why in (
-        (SOCIAL_WORKER, MANAGERS_CHANNEL, "This needs the role of Early help team manager or Head of service"),
-        (CHAIR, MANAGERS_CHANNEL, "This needs the role of Early help team manager or Head of service"),
+        (SOCIAL_WORKER, MANAGERS_CHANNEL, "This needs the role of Early Help team manager or Head of service"),
+        (CHAIR, MANAGERS_CHANNEL, "This needs the role of Early Help team manager or Head of service"),
         (OTHER_TEAM_MANAGER, Chat.personal(OTHER_TEAM_MANAGER), "Only a manager settles a dispute: the parties'"),
     ):
         refused = await _settle(bot, person, chat, settle, settlement="upheld", note=SETTLED_NOTE)

@@ -30,6 +30,7 @@ from tests.scenarios.outcome_steps import (
     MISSING,
     WELLBEING_GOAL,
     audited,
+    authorise,
     count_rows,
     deadline_row,
     deadline_rows,
@@ -48,7 +49,8 @@ from tests.scenarios.transfer_steps import STEP_DOWN
 
 SW_CHAT = Chat.personal(SOCIAL_WORKER)
 TM_CHAT = Chat.personal(TEAM_MANAGER)
-MEETING_DAY = "2026-11-25"  # the clock's first day: Wednesday 25 November 2026
+MEETING_DAY = "2026-11-25"
+REDCAR_FIELD_TEAM = "Field social work team"  # the clock's first day: Wednesday 25 November 2026
 
 
 # -- recording ------------------------------------------------------------------------------------------------
@@ -175,7 +177,9 @@ async def test_cheshire_east_flags_a_final_child_in_need_meeting_outside_its_win
 
 
 async def test_redcars_clinic_hands_a_case_to_an_external_agency_and_the_request_closes(start_bot: Any) -> None:
-    bot, transfer_id = await on_meeting(start_bot, "redcar", route="clinic")
+    # A field team's step down, discussed at the clinic (002, 1.1); authorised by the MACH manager (standard 2).
+    bot, transfer_id = await on_meeting(start_bot, "redcar", route="clinic", from_team=REDCAR_FIELD_TEAM)
+    await authorise(bot, transfer_id)
     # The coordinators run the clinic: they record what it chose, here from the clinic agenda's button.
     choice = await press(bot, COORDINATOR, {"verb": "outcome.for_case", "data": {"case_reference": "DEMO-0101"}})
     titles = [b["title"] for b in buttons(choice, "outcome.form")]
@@ -203,7 +207,8 @@ async def test_redcars_clinic_hands_a_case_to_an_external_agency_and_the_request
 
 
 async def test_redcars_agreed_outcome_needs_the_critical_worry_and_wellbeing_goal(start_bot: Any) -> None:
-    bot, transfer_id = await on_meeting(start_bot, "redcar", route="clinic")
+    bot, transfer_id = await on_meeting(start_bot, "redcar", route="clinic", from_team=REDCAR_FIELD_TEAM)
+    await authorise(bot, transfer_id)
     form = await outcome_form(bot, COORDINATOR, transfer_id, "Agreed")
     values = {**defaults(form), "meeting_on": MEETING_DAY, "lead_is_me": "true"}
     values.pop("extra_critical_worry", None)

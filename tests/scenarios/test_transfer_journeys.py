@@ -61,7 +61,7 @@ async def _step_down(bot: BotUnderTest, **overrides: Any) -> TransferRow:
         **STEP_DOWN,
         "from_team": first_choice(form, "from_team"),
         "to_service": first_choice(form, "to_service"),
-        "route": first_choice(form, "route"),
+        **({"route": first_choice(form, "route")} if "route" in inputs(form) else {}),
         "consent_scopes": all_scopes(form),
         **overrides,
     }
@@ -78,18 +78,20 @@ async def test_a_booking_starts_the_request_prefilled_and_carries_redcars_wordin
     booked = await book(bot, SOCIAL_WORKER, 0, case_reference="DEMO-0777")
     form = await press(bot, SOCIAL_WORKER, button(booked, "transfer.start"))
     assert inputs(form)["case_reference"]["value"] == "DEMO-0777"
-    assert inputs(form)["route"]["value"] == "clinic"
+    # A field team's step down goes by the clinic (002, 1.1): the profile's route rules pick it, the form asks none.
+    assert "route" not in inputs(form)
     values = {
         **STEP_DOWN,
         "case_reference": "DEMO-0777",
         "route": "clinic",
         "discussed_with": "",
         "discussed_on": "",
-        "from_team": first_choice(form, "from_team"),
+        "from_team": "Field social work team",
         "to_service": first_choice(form, "to_service"),
     }
     reviewed = await review_request(bot, SOCIAL_WORKER, form, **values)
     assert "agreed with Team Manager and following discussion with Early Help Coordinator" in shown_text(reviewed)
+    assert "Virtual step down clinic, then the MACH manager's authorisation" in shown_text(reviewed)
 
 
 async def test_returned_for_information_then_resubmitted(bot: BotUnderTest) -> None:
@@ -138,6 +140,9 @@ async def test_consent_withdrawn_pauses_and_given_again_resumes_at_the_same_step
 async def test_the_joint_visit_is_recorded_from_the_card(bot: BotUnderTest) -> None:
     await _channels(bot)
     row = await _step_down(bot)
+    # Redcar: the MACH manager (the front door role) authorises the step down before it is accepted (standard 2).
+    mach = await _view(bot, FRONT_DOOR_DECIDER, row.id)
+    await press(bot, FRONT_DOOR_DECIDER, button(mach, "transfer.act", "Authorise"))
     view = await _view(bot, COORDINATOR, row.id)
     accept = await press(bot, COORDINATOR, button(view, "transfer.form", "Accept and allocate"))
     await press(bot, COORDINATOR, button(accept, "transfer.decide"), team=first_choice(accept, "team"), worker="E.W.")
@@ -170,7 +175,8 @@ async def test_open_transfers_lists_the_receiving_sides_requests_by_status(bot: 
     assert "DEMO-0101" in await _listed(bot, COORDINATOR, COORDINATORS_CHANNEL, "open transfers")
     assert "DEMO-0101" not in await _listed(bot, COORDINATOR, COORDINATORS_CHANNEL, "open transfers accepted")
     front_door = await _listed(bot, FRONT_DOOR_DECIDER, FRONT_DOOR_CHANNEL, "open transfers")
-    assert "DEMO-0101" not in front_door, "the front door sees the step ups sent to it, not the step downs"
+    # The front door decides step ups; it sees a Redcar step down only as the MACH manager who authorises it.
+    assert "DEMO-0101" in front_door
 
 
 async def test_a_rochdale_step_across_goes_to_the_channel_its_profile_names(start_bot: Any) -> None:
@@ -197,7 +203,6 @@ async def _york_step_down_then_up(bot: BotUnderTest, from_team: str, days_later:
         "case_reference": "DEMO-0303",
         "from_team": first_choice(form, "from_team"),
         "to_service": first_choice(form, "to_service"),
-        "route": first_choice(form, "route"),
     }
     await submit_request(bot, EARLY_HELP_WORKER, form, **values)
     return (await _rows(bot))[-1]

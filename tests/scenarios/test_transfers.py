@@ -51,7 +51,9 @@ async def _set_up_channels(bot: BotUnderTest) -> None:
     await set_up_channels(bot)
 
 
-async def _submitted_step_down(bot: BotUnderTest) -> tuple[TransferRow, dict[str, Any]]:
+async def _submitted_step_down(bot: BotUnderTest, *, authorised: bool = False) -> tuple[TransferRow, dict[str, Any]]:
+    """A Redcar step down to an internal early help team, sent; `authorised`: then authorised by the MACH manager
+    (002 step down standard 2), so the coordinators may accept it."""
     await _set_up_channels(bot)
     form = await start_request(bot, SOCIAL_WORKER)
     values = {**STEP_DOWN, "to_service": first_choice(form, "to_service")}
@@ -59,6 +61,11 @@ async def _submitted_step_down(bot: BotUnderTest) -> tuple[TransferRow, dict[str
     [transfer] = await _transfers(bot)
     calls = await bot.deliver()
     [post] = [c for c in calls if c.op == "send" and c.conversation_id == COORDINATORS_CHANNEL.id]
+    if authorised:
+        mach = await _coordinator_view(bot, FRONT_DOOR_DECIDER)
+        await press(bot, FRONT_DOOR_DECIDER, button(mach, "transfer.act", "Authorise"))
+        await bot.deliver()
+        [transfer] = await _transfers(bot)
     return transfer, post.cards[0] | {"_sent": sent}
 
 
@@ -85,11 +92,13 @@ async def test_a_step_down_goes_to_the_coordinators_channel_without_the_familys_
     assert "DEMO-0101" in text and "Field social work team" in text and "Submitted" in text
     assert STEP_DOWN["reason"] not in text and "Mother" not in text and "School attendance" not in text
     # Each coordinator and the requester get their own view; the base view shows no decision buttons.
-    # The front door decider on that team does not: the front door decides step ups only.
+    # The front door decider on that team gets one only as Redcar's MACH manager, who authorises the step down
+    # (002 step down standard 2): the front door decides step ups only.
     assert set(posted["refresh"]["userIds"]) == {
         COORDINATOR.user_id,
         SECOND_COORDINATOR.user_id,
         SOCIAL_WORKER.user_id,
+        FRONT_DOOR_DECIDER.user_id,
     }
     assert buttons(posted, "transfer.form") == []
     [row] = await _transfers(bot)
@@ -106,7 +115,10 @@ async def test_redcar_wording_is_carried_only_when_its_facts_hold(bot: BotUnderT
     no_discussion = await review_request(
         bot, SOCIAL_WORKER, form, **{**values, "discussed_with": "", "discussed_on": ""}
     )
-    assert "following discussion" not in shown_text(no_discussion)
+    # Without the discussion the wording's facts do not hold, so the request is not sent: the MACH manager
+    # authorises only a referral carrying it (002 step down standard 2).
+    assert "The request will say" not in shown_text(no_discussion)
+    assert "needs the wording" in shown_text(no_discussion) and not buttons(no_discussion, "transfer.submit")
 
 
 async def test_a_step_down_without_the_familys_consent_is_refused_and_writes_nothing(bot: BotUnderTest) -> None:
@@ -126,7 +138,7 @@ async def test_a_step_down_without_the_familys_consent_is_refused_and_writes_not
 
 
 async def test_each_viewer_gets_the_buttons_their_role_allows(bot: BotUnderTest) -> None:
-    await _submitted_step_down(bot)
+    await _submitted_step_down(bot, authorised=True)
     coordinator = await _coordinator_view(bot)
     titles = [b["title"] for b in buttons(coordinator)]
     assert {"Accept and allocate", "Decline", "Ask for information", "Mark readiness gaps"} <= set(titles)
@@ -138,7 +150,7 @@ async def test_each_viewer_gets_the_buttons_their_role_allows(bot: BotUnderTest)
 
 
 async def test_a_coordinator_accepts_and_allocates_and_everyone_is_told(bot: BotUnderTest) -> None:
-    await _submitted_step_down(bot)
+    await _submitted_step_down(bot, authorised=True)
     view = await _coordinator_view(bot)
     details = await press(bot, COORDINATOR, button(view, "transfer.details"))
     assert STEP_DOWN["reason"] in shown_text(details)
@@ -194,7 +206,7 @@ async def test_two_coordinators_deciding_at_once_one_wins_and_the_other_sees_who
 
 
 async def test_a_social_worker_cannot_accept_and_a_coordinator_cannot_withdraw(bot: BotUnderTest) -> None:
-    await _submitted_step_down(bot)
+    await _submitted_step_down(bot, authorised=True)
     [row] = await _transfers(bot)
     ids = {"record_id": row.id, "version": row.version}
     accept = await press(bot, SOCIAL_WORKER, {"verb": "transfer.form", "data": {**ids, "event": "accept"}})
@@ -202,7 +214,7 @@ async def test_a_social_worker_cannot_accept_and_a_coordinator_cannot_withdraw(b
     withdraw = await press(bot, COORDINATOR, {"verb": "transfer.act", "data": {**ids, "event": "withdraw"}})
     assert "can withdraw" in shown_text(withdraw)
     [after] = await _transfers(bot)
-    assert (after.state, after.version) == ("submitted", 1)
+    assert (after.state, after.version) == ("submitted", row.version)
 
 
 async def test_the_requester_withdraws_and_the_card_updates_for_everyone(bot: BotUnderTest) -> None:
@@ -355,7 +367,7 @@ async def test_rochdale_gaps_block_acceptance_and_escalate_after_three_working_d
 
 
 async def test_a_coordinator_decides_from_the_card_in_the_channel_and_the_audit_says_so(bot: BotUnderTest) -> None:
-    await _submitted_step_down(bot)
+    await _submitted_step_down(bot, authorised=True)
     [row] = await _transfers(bot)
     ids = {"record_id": row.id, "version": row.version}
     form_exchange = await bot.driver.execute(
@@ -396,6 +408,12 @@ async def test_a_number_typed_in_a_number_box_arrives_as_a_number_and_is_taken(b
 async def test_each_viewer_gets_exactly_their_buttons_usual_first_and_the_rest_under_more(bot: BotUnderTest) -> None:
     """A Redcar step down: nothing of the front door's, a meeting's or another direction's, and no cut-off."""
     await _submitted_step_down(bot)
+    # Redcar: the MACH manager authorises a field team's step down first; until then the coordinators can't accept.
+    waiting = await _coordinator_view(bot, COORDINATOR)
+    assert "Accept and allocate" not in [b["title"] for b in buttons(waiting)]
+    mach = await _coordinator_view(bot, FRONT_DOOR_DECIDER)
+    assert [b["title"] for b in buttons(mach) if b["verb"] == "transfer.act"] == ["Authorise"], "the MACH's one action"
+    await press(bot, FRONT_DOOR_DECIDER, button(mach, "transfer.act", "Authorise"))
     view = await _coordinator_view(bot, COORDINATOR)
     [row] = view["body"][-1:]
     top = [a["title"] for a in row["actions"]]
@@ -404,7 +422,7 @@ async def test_each_viewer_gets_exactly_their_buttons_usual_first_and_the_rest_u
     under = [a["title"] for a in more["card"]["actions"]]
     every = [t for t in top if t != "More actions"] + under
     assert "Decline" in every and "Ask for information" in every and "View details" in every
-    for foreign in ("Threshold met", "Route to early help", "No further action", "Outcome agreed", "Record outcome"):
+    for foreign in ("Threshold met", "Route to early help", "No further action", "Outcome agreed", "Authorise"):
         assert foreign not in every, f"{foreign} is not the coordinators' on a Redcar step down"
     assert len(every) == len(set(every)), "each action once"
     mine = await _coordinator_view(bot, SOCIAL_WORKER)

@@ -154,8 +154,9 @@ def filled(form: dict[str, Any], base: dict[str, Any], **overrides: Any) -> dict
         **base,
         "from_team": first_choice(form, "from_team"),
         "to_service": first_choice(form, "to_service"),
-        "route": first_choice(form, "route"),
     }
+    if "route" in inputs(form):  # where the profile's route rules pick the route, the form asks for none
+        values["route"] = first_choice(form, "route")
     if "level_of_need" in inputs(form):
         values["level_of_need"] = first_choice(form, "level_of_need")
     values["consent_scopes"] = all_scopes(form)
