@@ -155,7 +155,7 @@ STAGE_TITLES = {
     "case": "The case and the move",
     "consent": "The family's consent",
     "agreement": "Your manager's agreement and the checklist",
-    "review": "Check and send",
+    "review": "Check and submit",
 }
 CONSENT_SHORT = {
     ConsentStatus.GIVEN: "Given",
@@ -419,23 +419,34 @@ def render_transfer_review(
     channel_title: str,
 ) -> Json:
     """What will be sent, before anything is; the checklist's gaps are said plainly."""
-    body: list[Json] = [
-        heading("Check and submit"),
-        facts(
-            [
-                ("Case reference", details.case_reference),
-                ("Children", str(details.children_count)),
-                ("Direction", DIRECTION_TITLES[details.direction]),
-                ("From", details.from_team),
-                ("To", details.to_service),
-                ("Route", route_title(details, profile)),
-                ("Consent", _consent_words(details)),
-                ("Manager", f"{details.manager.manager}, {format_date(details.manager.decided_on)}"),
-                ("Goes to", channel_title),
-            ]
-        ),
-        text(details.reason, subtle=True),
+    rows = [
+        ("Case reference", details.case_reference),
+        ("Children", str(details.children_count)),
+        ("Direction", DIRECTION_TITLES[details.direction]),
+        ("From", details.from_team),
+        ("To", details.to_service),
+        ("Route", route_title(details, profile)),
+        ("Consent", _consent_words(details)),
+        ("Manager", f"{details.manager.manager}, {format_date(details.manager.decided_on)}"),
     ]
+    if details.level_of_need:
+        rows.append(("Level of need", details.level_of_need))
+    if details.discussed_with:
+        on = f", {format_date(details.discussed_on)}" if details.discussed_on else ""
+        rows.append(("Discussed with", f"{details.discussed_with}{on}"))
+    rows.append(("Goes to", channel_title))
+    body: list[Json] = [
+        heading(f"New transfer request: {DIRECTION_TITLES[details.direction]}"),
+        text(f"Step {len(STAGES) + 1} of {len(STAGES) + 1}: {STAGE_TITLES['review']}", weight="Bolder"),
+        facts(rows),
+        text("Reason", weight="Bolder"),
+        text(details.reason),
+    ]
+    if details.outstanding_needs:
+        body += [text("Outstanding needs", weight="Bolder"), text(details.outstanding_needs)]
+    if details.consent.risk_reason:
+        body += [text("Why consent was not sought", weight="Bolder"), text(details.consent.risk_reason)]
+    body.append(text("Only the case reference, the direction and the services show in the channel.", subtle=True))
     if wording:
         body.append(text(f"The request will say: “{wording}”", weight="Bolder"))
     if missing:
