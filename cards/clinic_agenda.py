@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import Field
 
-from cards.elements import Json, card, container, execute, facts, heading, text
+from cards.elements import Json, card, container, execute, facts, heading, not_now, text
 from cards.payloads import ID_MAX, ActionPayload, RecordAction
 from domain.booking import Booking, BookingStatus
 from domain.directions import DIRECTION_TITLES
@@ -146,6 +146,7 @@ def render_clinic_change_form(
         [
             execute("Cancel that clinic", "clinic.cancel", _drawn(drawn_at), style="destructive"),
             execute("Add an extra clinic on that date", "clinic.add", _drawn(drawn_at)),
+            not_now("clinic.agenda"),
         ],
     )
 
@@ -214,7 +215,13 @@ def render_assessment_step_down(
             **({"max": today.isoformat()} if today else {}),
         },
     ]
-    return card(body, [execute("Record the discussion", "booking.discussed", _drawn(drawn_at), style="positive")])
+    return card(
+        body,
+        [
+            execute("Record the discussion", "booking.discussed", _drawn(drawn_at), style="positive"),
+            not_now("help.show"),
+        ],
+    )
 
 
 def render_discussion_recorded(case_reference: str, coordinator: str, on: date, *, wording: str = "") -> Json:

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import Field
 
-from cards.elements import Json, card, container, facts, heading, text
+from cards.elements import Json, card, container, facts, heading, not_now, text
 from cards.payloads import RecordAction
 from cards.transfer_card import button, case_label
 from domain.consent import RISK_REASON_MAX, WHO_STATUSES, ConsentRecord, consent_line, current_consent
@@ -263,5 +263,5 @@ def render_consent_form(
         title = "Record: not sought"
     elif status is ConsentStatus.REFUSED:
         title = "Record the refusal"
-    back = button("Back", "consent.start", {"record_id": transfer.id, "version": transfer.version})
+    back = not_now("consent.start", {"record_id": transfer.id, "version": transfer.version}, title="Back")
     return card(body, [button(title, "consent.record", ids, style="positive"), back])

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from cards.elements import Json, card, container, execute, facts, heading, text
+from cards.elements import Json, card, container, execute, facts, heading, not_now, text
 from cards.payloads import RecordAction
 from domain.deadlines import Deadline, Standing, standing_line
 from domain.working_days import WorkingCalendar
@@ -172,7 +172,13 @@ def render_extension_form(
             "errorMessage": "Name the manager who agreed",
         },
     ]
-    return card(body, [execute("Record the extension", "deadline.extend", _ids(deadline), style="positive")])
+    return card(
+        body,
+        [
+            execute("Record the extension", "deadline.extend", _ids(deadline), style="positive"),
+            not_now("deadline.show", _ids(deadline)),
+        ],
+    )
 
 
 def render_my_deadlines(

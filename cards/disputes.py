@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from cards.elements import Json, card, container, facts, heading, text
+from cards.elements import Json, card, container, facts, heading, not_now, text
 from cards.payloads import RecordAction
 from cards.transfer_card import button, case_label
 from domain.directions import DIRECTION_TITLES
@@ -53,7 +53,8 @@ def render_dispute_form(transfer: Transfer, profile: PolicyProfile, note: str = 
         }
     )
     ids = {"record_id": transfer.id, "version": transfer.version}
-    return card(body, [button("Send to the managers", "dispute.raise", ids, style="positive")])
+    back = not_now("transfer.refresh", {"record_id": transfer.id})
+    return card(body, [button("Send to the managers", "dispute.raise", ids, style="positive"), back])
 
 
 def render_dispute_card(

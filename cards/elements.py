@@ -57,6 +57,13 @@ def execute(title: str, verb: str, data: Json | None = None, *, style: str | Non
     return out
 
 
+def not_now(verb: str, data: Json | None = None, *, title: str = "Not now") -> Json:
+    """A form's way back: it sends none of the form's inputs, so an empty required box never blocks it."""
+    out = execute(title, verb, data)
+    out["associatedInputs"] = "none"
+    return out
+
+
 def submit(title: str, verb: str, data: Json | None = None, *, style: str | None = None) -> Json:
     """An Action.Submit for clients without Universal Actions; the verb travels in the data."""
     out: Json = {"type": "Action.Submit", "title": title, "data": {"verb": verb, **(data or {})}}

@@ -14,7 +14,7 @@ from typing import ClassVar
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from cards.elements import Json, card, container, facts, heading, text
+from cards.elements import Json, card, container, facts, heading, not_now, text
 from cards.payloads import ActionPayload, RecordAction
 from cards.transfer_card import button, case_label
 from domain.consent import consent_line, current_consent
@@ -323,7 +323,8 @@ def render_outcome_form(
     if correcting:
         ids["correct"] = True
     title = "Save the correction" if correcting else "Record the outcome"
-    return card(body, [button(title, "outcome.record", ids, style="positive")])
+    back = not_now("transfer.refresh", {"record_id": transfer.id})
+    return card(body, [button(title, "outcome.record", ids, style="positive"), back])
 
 
 # -- how a recorded outcome reads --------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from cards.consent import consent_elements, consent_summary
-from cards.elements import Json, card, heading, text
+from cards.elements import Json, card, heading, not_now, text
 from cards.outcomes import outcome_elements
 from cards.transfer_card import BUTTON_TITLES, GAP_PREFIX, button, case_label
 from domain.consent import ConsentRecord, current_consent
@@ -345,7 +345,8 @@ def render_decision_form(
     else:
         body.append(text(_CONFIRM_SENTENCES.get(event, "The request moves on for everyone on it.")))
         style = "destructive" if event is Event.WITHDRAW else "positive"
-        back = button("Not now", "transfer.refresh", {"record_id": transfer.id})
+        back = not_now("transfer.refresh", {"record_id": transfer.id})
         yes = _CONFIRM_TITLES.get(event, BUTTON_TITLES[event])
         return card(body, [button(yes, "transfer.act", ids, style=style), back])
-    return card(body, [button(BUTTON_TITLES[event], "transfer.decide", ids, style="positive")])
+    back = not_now("transfer.refresh", {"record_id": transfer.id})
+    return card(body, [button(BUTTON_TITLES[event], "transfer.decide", ids, style="positive"), back])

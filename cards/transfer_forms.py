@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from cards.elements import Json, card, container, execute, facts, heading, text
+from cards.elements import Json, card, container, execute, facts, heading, not_now, text
 from cards.payloads import ID_MAX, VERSION_MAX, ActionPayload, WithToggles
 from domain.consent_terms import METHOD_TITLES, REQUEST_STATUSES, SCOPE_SHORT, SCOPE_TITLES, ConsentMethod, method_of
 from domain.directions import DIRECTION_TITLES, Direction
@@ -218,6 +218,8 @@ def render_transfer_form(
         body += _agreement_inputs(profile, direction, given, today)
     if number > 1:
         actions.append(_back(direction, booking_id, stage, STAGES[number - 2]))
+    else:
+        actions.append(not_now("transfer.mine"))  # what was sent with Next is kept for when they come back
     if number < len(STAGES):
         following = STAGES[number]
         extra = (
