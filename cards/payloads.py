@@ -9,6 +9,7 @@ bidirectional overrides or isolates (they make text read other than it is stored
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -85,3 +86,11 @@ class WithToggles(ActionPayload):
 
 class ShowHelp(ActionPayload):
     """The Help button."""
+
+
+def form_date(value: str) -> date | None:
+    """A date input's value (ISO, as the card sends it) as a date; None when empty or not a date."""
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None

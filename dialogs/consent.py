@@ -9,12 +9,12 @@ entries leave the request where it stands. A bad entry gets its form back saying
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
 
 from cards.consent import ConsentForm, RecordConsent, StartConsent, render_consent_choice, render_consent_form
+from cards.payloads import form_date
 from cards.transfer_card import render_transfer_notice
 from dialogs.audit_trail import audit
 from dialogs.case_access import Case, load_case
@@ -102,16 +102,9 @@ async def form(turn: Turn, services: Services, payload: ConsentForm) -> Reply:
     return Reply(cards=[_form(services, turn, transfer, status)])
 
 
-def _day(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 def entry_of(payload: RecordConsent, status: ConsentStatus) -> ConsentEntry | str:
     """The form's flat fields as an entry, or what is wrong with them (nothing is looked up here)."""
-    on = _day(payload.on)
+    on = form_date(payload.on)
     if on is None:
         return "Give the date with the date picker."
     try:

@@ -10,8 +10,6 @@ different decision is a dispute: dialogs/disputes.py).
 
 from __future__ import annotations
 
-from datetime import date
-
 from pydantic import ValidationError
 
 from cards.common import render_error
@@ -24,6 +22,7 @@ from cards.outcomes import (
     render_outcome_form,
     render_outcome_history,
 )
+from cards.payloads import form_date
 from cards.transfer_card import ViewTransfer
 from dialogs.audit_trail import audit
 from dialogs.case_access import Case, load_case
@@ -160,24 +159,17 @@ async def form(turn: Turn, services: Services, payload: OutcomeForm) -> Reply:
     return Reply(cards=[_form(services, turn, transfer, payload.decision)])
 
 
-def _day(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 def outcome_of(payload: RecordOutcome, actor: Person) -> Outcome | str:
     """The form's flat fields as an outcome, or what is wrong with them (nothing is looked up here)."""
-    meeting_on = _day(payload.meeting_on)
+    meeting_on = form_date(payload.meeting_on)
     if meeting_on is None:
         return "Give the meeting's date with the date picker."
     dates = {"deferred_to": payload.deferred_to, "final_meeting_on": payload.final_meeting_on}
-    if any(value and _day(value) is None for value in dates.values()):
+    if any(value and form_date(value) is None for value in dates.values()):
         return "Enter each date with the date picker."
     actions: list[OutcomeAction] = []
     for what, owner, due in payload.action_rows():
-        day = _day(due)
+        day = form_date(due)
         if not (what and owner and day):
             return "Give each action what it is, whose it is and when it is due (or leave the whole row empty)."
         actions.append(OutcomeAction(what=what[:200], owner=owner[:80], due=day))
@@ -193,14 +185,14 @@ def outcome_of(payload: RecordOutcome, actor: Person) -> Outcome | str:
             decision=payload.decision,
             reason=payload.reason,
             note=payload.note,
-            deferred_to=_day(payload.deferred_to),
+            deferred_to=form_date(payload.deferred_to),
             missing=payload.missing,
             agency=payload.agency,
             team=payload.team[:80],
             lead_practitioner=lead[:80],
             lead_is_me=payload.lead_is_me,
             actions=tuple(actions),
-            final_meeting_on=_day(payload.final_meeting_on),
+            final_meeting_on=form_date(payload.final_meeting_on),
             extras=payload.extras(),
         )
     except ValidationError as exc:

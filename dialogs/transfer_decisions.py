@@ -7,11 +7,10 @@ saves what it decided and queues the effects; a refusal says why, changes nothin
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 
 from cards.consent import render_consent_choice
 from cards.outcomes import render_decision_choice
-from cards.payloads import ActionPayload
+from cards.payloads import ActionPayload, form_date
 from cards.transfer_card import DecideTransfer, TransferEvent, ViewTransfer, needs_form, render_transfer_list
 from cards.transfer_decisions import render_decision_form, render_transfer_details
 from dialogs import transfer_effects
@@ -171,18 +170,11 @@ async def act(turn: Turn, services: Services, payload: TransferEvent, uow: UnitO
     )
 
 
-def _date(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 def inputs_of(payload: DecideTransfer) -> Inputs | str:
     """The form's flat fields as the typed inputs its event takes, or what is wrong with them."""
     form_kind = EVENTS[payload.event].form
     if form_kind is Form.ALLOCATION:
-        joint = _date(payload.joint_visit_on)
+        joint = form_date(payload.joint_visit_on)
         if payload.joint_visit_on and joint is None:
             return "Enter the joint visit date with the date picker."
         return AllocationInput(
@@ -199,7 +191,7 @@ def inputs_of(payload: DecideTransfer) -> Inputs | str:
     if form_kind is Form.GAPS:
         return GapsInput(gaps=tuple(payload.gap_keys()[:40]))
     if form_kind in (Form.JOINT_VISIT, Form.WHAT_HAPPENED):
-        on = _date(payload.on)
+        on = form_date(payload.on)
         if on is None:
             return "Enter the date with the date picker."
         if form_kind is Form.JOINT_VISIT:

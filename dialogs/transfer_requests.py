@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from cards.common import render_error
-from cards.payloads import ActionPayload
+from cards.payloads import ActionPayload, form_date
 from cards.transfer_card import next_deadline, render_transfer_list
 from cards.transfer_forms import (
     CHECK_PREFIX,
@@ -157,11 +157,6 @@ def _form(
 
 
 # -- review and submit ---------------------------------------------------------------------------------------------
-def _parse_date(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def details_from(payload: ReviewTransfer) -> dict[str, Any]:
@@ -183,15 +178,15 @@ def details_from(payload: ReviewTransfer) -> dict[str, Any]:
             "relationship": payload.consent_relationship,
             "initials": payload.consent_initials,
             "how": payload.consent_how,
-            "on": _parse_date(payload.consent_on),
+            "on": form_date(payload.consent_on),
             "risk_reason": payload.consent_risk_reason,
             "agreed_by": payload.consent_agreed_by,
             "scopes": payload.scopes(),
         },
-        "manager": {"manager": payload.manager, "decided_on": _parse_date(payload.manager_decided_on)},
+        "manager": {"manager": payload.manager, "decided_on": form_date(payload.manager_decided_on)},
         "checklist": payload.ticked(),
         "discussed_with": payload.discussed_with,
-        "discussed_on": _parse_date(payload.discussed_on),
+        "discussed_on": form_date(payload.discussed_on),
         "booking_id": payload.booking_id,
     }
 
