@@ -33,6 +33,9 @@ pytest: $(STAMP)
 
 ## make cards: draw every card renderer, typical and worst case, to PNG in build/gallery (needs Chromium: installs
 ## Debian's chromium if it is missing) and write build/gallery/index.html. Not part of `make test`.
+# The gallery's pictures the README shows (docs/cards/), redrawn by every `make cards`.
+README_CARDS := render-transfer-form--typical render-transfer-form-consent-given--typical \
+  render-transfer-card-accepted--typical render-dispute-card--typical
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 cards: $(STAMP)
 	test -x /usr/bin/chromium || { echo "installing Debian's chromium for the gallery"; \
@@ -40,6 +43,8 @@ cards: $(STAMP)
 	cd gallery && npm ci --no-audit --no-fund --loglevel=error
 	$(BIN)/python -m gallery.build --out build/gallery
 	node gallery/render.mjs build/gallery
+	mkdir -p docs/cards
+	for card in $(README_CARDS); do cp build/gallery/png/$$card.png docs/cards/; done
 
 ## make playground [AS=<role>]: the bot in local mode and the Microsoft 365 Agents Playground on 127.0.0.1:56150,
 ## its six people in the roles their names say (playground/people.py); AS makes that person the current user.
