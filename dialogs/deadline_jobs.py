@@ -16,7 +16,7 @@ from dialogs.audit_trail import audit_system
 from dialogs.case_access import receiving_scope
 from dialogs.clinic_jobs import schedule
 from dialogs.clinic_rules import calendar_of
-from dialogs.deadlines import REMIND, rule_of
+from dialogs.deadlines import DUE, ESCALATE, REMIND, rule_of
 from dialogs.jobs import job
 from dialogs.notices import notify_person, post_to_conversation
 from dialogs.turn import Services
@@ -24,7 +24,7 @@ from domain.deadline_rules import DeadlineRule, EscalateTo
 from domain.deadline_times import escalation_times, next_working_moment
 from domain.deadlines import Deadline
 from domain.transfer_events import EVENTS
-from domain.transfer_machine import Event, events_from
+from domain.transfer_machine import Event, State, events_from
 from domain.transfer_record import Transfer
 from storage.uow import UnitOfWork
 
@@ -75,6 +75,23 @@ async def _load(
     transfer = await uow.transfers.get(deadline.transfer_id)
     rule = rule_of(services, deadline.rule_key)
     return (deadline, transfer, rule) if transfer is not None and rule is not None else None
+
+
+async def _held_while_paused(
+    uow: UnitOfWork, services: Services, name: str, payload: dict[str, Any], transfer: Transfer, now: datetime
+) -> bool:
+    """A request paused for the family's consent nags nobody: its reminders, overdue notices and escalations
+    wait, looked at again each working morning, and go once consent is given again (saying they are late)."""
+    if transfer.state is not State.PAUSED:
+        return False
+    calendar = calendar_of(services)
+    working = services.profile.working
+    tomorrow = calendar.working_days_after(calendar.local_date(now), 1)
+    again = calendar.to_utc(datetime.combine(tomorrow, working.reminder_window_start, tzinfo=calendar.zone))
+    step = payload.get("step", payload.get("at", ""))
+    key = f"{name}:{payload['deadline_id']}:{payload['version']}:{step}:paused:{tomorrow.isoformat()}"
+    await schedule(uow, name, payload, again, now, key=key[:255])
+    return True
 
 
 def _overdue_card(
@@ -146,6 +163,8 @@ async def remind(services: Services, payload: dict[str, Any], now: datetime) -> 
         if found is None:
             return
         deadline, transfer, rule = found
+        if await _held_while_paused(uow, services, REMIND, payload, transfer, now):
+            return
         when = next_working_moment(now, calendar, services.profile.working)
         if when > now:
             # Outside working hours: the next working morning, still saying when it was meant for.
@@ -184,6 +203,8 @@ async def now_overdue(services: Services, payload: dict[str, Any], now: datetime
         if found is None or now < found[0].due_at:
             return
         deadline, transfer, rule = found
+        if await _held_while_paused(uow, services, DUE, payload, transfer, now):
+            return
         to_whom = "It is now overdue: settle it, or say why it can't be done in time."
         card = _overdue_card(services, deadline, transfer, rule, now, to_whom)
         mention = [deadline.owner_object_id] if deadline.owner_object_id else []
@@ -210,6 +231,8 @@ async def escalate(services: Services, payload: dict[str, Any], now: datetime) -
         if found is None:
             return
         deadline, transfer, rule = found
+        if await _held_while_paused(uow, services, ESCALATE, payload, transfer, now):
+            return
         steps = escalation_times(rule, deadline.due_at, calendar, services.profile.working)
         index = int(payload.get("step", 0))
         if index >= len(steps):

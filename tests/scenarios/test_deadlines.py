@@ -334,3 +334,30 @@ async def test_york_keeps_a_stepped_up_family_open_to_early_help_for_ten_days_an
     await press(bot, EARLY_HELP_WORKER, button(record, "transfer.decide"), fact="early_help_closed", on="2026-11-25")
     [after] = [d for d in await _deadlines(bot) if d.rule_key == "open_to_early_help_ten_days"]
     assert (after.state, after.note) == ("met", "Done before the earliest date")
+
+
+async def test_while_paused_for_consent_no_reminder_nags_and_they_go_once_consent_is_given_again(
+    start_bot: Any,
+) -> None:
+    from tests.scenarios.consent_steps import GIVEN, WITHDRAWN, record_consent
+    from tests.scenarios.outcome_steps import transfer_row
+
+    bot, transfer_id = await _dorset_step_down_agreed(start_bot)
+    await record_consent(bot, SOCIAL_WORKER, transfer_id, "Consent withdrawn", **WITHDRAWN)
+    assert (await transfer_row(bot, transfer_id)).state == "paused"
+    await bot.deliver()
+    # Monday 30 November, 9am, the handover visit's reminder time: the family withdrew consent, so nobody is nagged.
+    bot.clock.now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    held = await bot.deliver()
+    assert not [c for c in _to(held, SW_CHAT) if "Handover visit" in shown_text(c)]
+    # Still paused the next morning: still nothing, and the reminder waits for another morning.
+    bot.clock.now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    assert not [c for c in _to(await bot.deliver(), SW_CHAT) if "Handover visit" in shown_text(c)]
+    # Consent given again: the request resumes, and the next working morning the reminder goes, saying it is late.
+    again = {**GIVEN, "on": "2026-12-01"}
+    await record_consent(bot, SOCIAL_WORKER, transfer_id, "Consent given again", **again, scopes="early_help_offer")
+    assert (await transfer_row(bot, transfer_id)).state == "accepted"
+    await bot.deliver()
+    bot.clock.now = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    sent = [c for c in _to(await bot.deliver(), SW_CHAT) if "Handover visit" in shown_text(c)]
+    assert sent and any("sent late" in shown_text(c) for c in sent)
