@@ -25,17 +25,25 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 
-# The Playground writes its log to ./devTools/ in its working directory: keep that under build/.
+# The Playground writes its log to ./devTools/ in its working directory: keep that under build/. If the port is
+# busy it quietly takes another and prints it ("Listening on N"): read the port from what it prints.
+: >"$out/playground.out"
 (
   cd "$out"
   TEAMSAPPTESTER_BROWSER=none M365_AGENTS_PLAYGROUND_CONFIG_PATH="$PWD/config.yml" \
     exec node -r ../../playground/loopback.cjs ../../playground/node_modules/@microsoft/m365agentsplayground/cli.js \
-    -e http://127.0.0.1:3978/api/messages -c msteams --disable-telemetry -p "$PORT"
+    -e http://127.0.0.1:3978/api/messages -c msteams --disable-telemetry -p "$PORT" >>playground.out 2>&1
 ) &
 playground=$!
-trap 'kill "$playground" "$bot" 2>/dev/null || true' EXIT INT TERM
+tail -f "$out/playground.out" &
+echoing=$!
+trap 'kill "$playground" "$bot" "$echoing" 2>/dev/null || true' EXIT INT TERM
 for _ in $(seq 1 60); do
-  curl -fsS "http://127.0.0.1:${PORT}/_debug/ping" >/dev/null 2>&1 && break
+  taken=$(sed -n 's/.*Listening on \([0-9][0-9]*\).*/\1/p' "$out/playground.out" | tail -n1)
+  if [ -n "$taken" ] && curl -fsS "http://127.0.0.1:${taken}/_debug/ping" >/dev/null 2>&1; then
+    PORT=$taken
+    break
+  fi
   kill -0 "$playground" 2>/dev/null || { echo "the Playground stopped: see the lines above" >&2; exit 1; }
   sleep 0.5
 done
