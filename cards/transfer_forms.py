@@ -171,6 +171,7 @@ class StepTransfer(ReviewTransfer):
 
     stage: Stage
     go: Going
+    start_again: bool = False  # the first stage's "Start again": the earlier request's answers go
 
 
 def _step(title: str, direction: Direction, booking_id: int | None, stage: str, go: str, **extra: Any) -> Json:
@@ -198,6 +199,7 @@ def render_transfer_form(
     urgent: Json | None = None,
     stage: Stage = "case",
     today: date | None = None,
+    resumed: bool = False,
 ) -> Json:
     """One stage of the request for one direction: the case and the move; the family's consent; the manager's
     agreement and the checklist. Then the review."""
@@ -209,6 +211,18 @@ def render_transfer_form(
     body.append(text(f"Step {number} of {len(STAGES) + 1}: {STAGE_TITLES[stage]}", weight="Bolder"))
     if problems:
         body.append(container([text(p) for p in problems[:12]], style="attention"))
+    if resumed and stage == "case":
+        again = {"direction": direction.value, "booking_id": booking_id, "stage": "case", "go": "case"}
+        restart = not_now("transfer.step", {**again, "start_again": True}, title="Start again")
+        body.append(
+            container(
+                [
+                    text("This carries on the request you started earlier: check the case reference.", weight="Bolder"),
+                    {"type": "ActionSet", "actions": [restart]},
+                ],
+                style="emphasis",
+            )
+        )
     actions: list[Json] = []
     if stage == "case":
         body += _case_inputs(profile, direction, given)

@@ -120,11 +120,20 @@ async def _start(turn: Turn, services: Services, direction: Direction | None, bo
             else:
                 booking_id = None
         draft = await uow.drafts.get(turn.actor.tenant_id, turn.actor.object_id, FLOW, turn.now)
+        resumed = False
         if draft is not None and not values:
-            # An Assessment Team discussion, or an earlier unfinished request.
-            values = {k: v for k, v in draft.data.items() if k != "details"}
+            # An Assessment Team discussion, or an earlier unfinished request of this direction.
+            earlier = draft.data.get("direction")
+            if earlier in (None, direction.value):
+                values = {k: v for k, v in draft.data.items() if k != "details"}
+                answers = [v for k, v in values.items() if k not in ("direction", "booking_id") and v]
+                resumed = earlier is not None and bool(answers)
+        # The draft starts again from what this form shows, so no answer of another request rides along.
+        fresh = {**values, "direction": direction.value, "booking_id": booking_id}
+        await uow.drafts.start(turn.actor.tenant_id, turn.actor.object_id, FLOW, fresh, turn.now, DRAFT_TTL)
     today = calendar_of(services).local_date(turn.now)
-    return Reply(cards=[_form(services, direction, values=values, booking_id=booking_id, today=today)])
+    form = _form(services, direction, values=values, booking_id=booking_id, today=today, resumed=resumed)
+    return Reply(cards=[form])
 
 
 def _form(
@@ -136,6 +145,7 @@ def _form(
     booking_id: int | None = None,
     stage: Stage = "case",
     today: date | None = None,
+    resumed: bool = False,
 ) -> dict[str, Any]:
     urgent = None
     if direction is Direction.STEP_UP:
@@ -153,6 +163,7 @@ def _form(
         urgent=urgent,
         stage=stage,
         today=today,
+        resumed=resumed,
     )
 
 
@@ -302,7 +313,10 @@ async def step(turn: Turn, services: Services, payload: StepTransfer) -> Reply:
         kept = {k: v for k, v in (draft.data if draft else {}).items() if k != "details"}
         if kept.get("direction") not in (None, payload.direction.value):
             kept = {}  # an unfinished request for another direction is not this one
-        values = {**kept, **_sent(payload), "direction": payload.direction.value, "booking_id": payload.booking_id}
+        sent = _sent(payload)
+        if payload.start_again:
+            kept, sent = {}, {}  # "Start again": nothing of the earlier request stays
+        values = {**kept, **sent, "direction": payload.direction.value, "booking_id": payload.booking_id}
         await uow.drafts.start(turn.actor.tenant_id, turn.actor.object_id, FLOW, values, turn.now, DRAFT_TTL)
     today = calendar_of(services).local_date(turn.now)
     if payload.go == "review":

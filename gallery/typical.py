@@ -372,6 +372,9 @@ TYPICAL: dict[str, Callable[[], Card]] = {
         values={},
         urgent=urgent_warning_block(day_phone="01642 000 000", out_of_hours_phone="01642 000 001", front_door="MACH"),
     ),
+    "render_transfer_form[carried on]": lambda: render_transfer_form(
+        REDCAR, Direction.STEP_DOWN_EARLY_HELP, values={"case_reference": "DEMO-0111"}, resumed=True, today=DAY
+    ),
     "render_transfer_form[consent, not yet answered]": lambda: render_transfer_form(
         REDCAR, Direction.STEP_DOWN_EARLY_HELP, values={"case_reference": "DEMO-0004"}, stage="consent", today=DAY
     ),

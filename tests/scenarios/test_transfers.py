@@ -428,3 +428,21 @@ async def test_each_viewer_gets_exactly_their_buttons_usual_first_and_the_rest_u
     mine = await _coordinator_view(bot, SOCIAL_WORKER)
     titles = [b["title"] for b in buttons(mine)]
     assert "Withdraw the request" in titles and "Accept and allocate" not in titles and "Decline" not in titles
+
+
+async def test_an_unfinished_request_carries_on_says_so_and_can_start_again(bot: BotUnderTest) -> None:
+    """Typed `new transfer` again, the person gets their unfinished request back, told to check the case
+    reference, and may start again with nothing of it kept."""
+    await _set_up_channels(bot)
+    form = await start_request(bot, SOCIAL_WORKER)
+    assert "This carries on the request you started earlier" not in shown_text(form)
+    await press(bot, SOCIAL_WORKER, button(form, "transfer.step", "Next"), case_reference="DEMO-0111", reason="R.")
+    again = await start_request(bot, SOCIAL_WORKER)
+    assert inputs(again)["case_reference"]["value"] == "DEMO-0111"
+    assert "This carries on the request you started earlier: check the case reference." in shown_text(again)
+    fresh = await press(bot, SOCIAL_WORKER, button(again, "transfer.step", "Start again"))
+    assert inputs(fresh)["case_reference"]["value"] == "" and inputs(fresh)["reason"]["value"] == ""
+    assert "This carries on" not in shown_text(fresh)
+    later = await start_request(bot, SOCIAL_WORKER)
+    assert inputs(later)["case_reference"]["value"] == "", "nothing of the earlier request is kept"
+    assert "This carries on" not in shown_text(later)
