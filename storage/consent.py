@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.consent import ConsentEntry, ConsentRecord
-from storage.tables import ConsentRow
+from storage.case_tables import ConsentRow
 
 
 def _record(row: ConsentRow) -> ConsentRecord:

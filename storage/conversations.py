@@ -8,7 +8,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.messaging import ConversationKind, ConversationRef
-from storage.tables import ConversationRefRow, TeamMemberRow
+from storage.case_tables import TeamMemberRow
+from storage.tables import ConversationRefRow
 from storage.upsert import insert_for
 
 

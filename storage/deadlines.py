@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.deadline_rules import DeadlineRule, Kind, Owner
 from domain.deadlines import Deadline, DeadlineState, Extension
-from storage.tables import DeadlineRow, OutboxRow
+from storage.case_tables import DeadlineRow
+from storage.tables import OutboxRow
 from storage.upsert import insert_for
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.disputes import Dispute, DisputeState, Settlement
 from domain.transfer_machine import Event
-from storage.tables import DisputeRow
+from storage.case_tables import DisputeRow
 
 
 def _dispute(row: DisputeRow) -> Dispute:

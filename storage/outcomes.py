@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.outcomes import Outcome, OutcomeVersion
-from storage.tables import OutcomeRow
+from storage.case_tables import OutcomeRow
 
 
 def _version(row: OutcomeRow) -> OutcomeVersion:

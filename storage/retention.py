@@ -22,17 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.transfer_machine import FINAL_STATES
 from storage.audit import drop_every_guard_ddl, every_guard_ddl
-from storage.tables import (
-    AuditEventRow,
-    BookingRow,
-    ConsentRow,
-    DeadlineRow,
-    DisputeRow,
-    OutboxRow,
-    OutcomeRow,
-    TransferRow,
-    WaitlistRow,
-)
+from storage.case_tables import ConsentRow, DeadlineRow, DisputeRow, OutcomeRow
+from storage.tables import AuditEventRow, BookingRow, OutboxRow, TransferRow, WaitlistRow
 
 SETTLED_OUTBOX = ("sent", "dropped", "dead")
 ACTIVE_BOOKINGS = ("held", "booked")

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.tables import TeamMemberRow, TeamRosterRow
+from storage.case_tables import TeamMemberRow, TeamRosterRow
 from storage.upsert import insert_for
 
 

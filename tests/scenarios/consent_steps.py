@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from storage.tables import ConsentRow
+from storage.case_tables import ConsentRow
 from tests.conftest import BotUnderTest
 from tests.harness.cardwalk import button
 from tests.harness.driver import Person

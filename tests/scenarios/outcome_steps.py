@@ -6,7 +6,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from storage.tables import AuditEventRow, DeadlineRow, OutcomeRow, TransferRow
+from storage.case_tables import DeadlineRow, OutcomeRow
+from storage.tables import AuditEventRow, TransferRow
 from tests.conftest import FRONT_DOOR_DECIDER, MANAGERS_CHANNEL, SOCIAL_WORKER, BotUnderTest
 from tests.harness.cardwalk import button, buttons, inputs
 from tests.harness.driver import Chat, Person

@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 
-from storage.tables import ConsentRow, TransferRow
+from storage.case_tables import ConsentRow
+from storage.tables import TransferRow
 from tests.conftest import (
     CHAIR,
     COORDINATOR,

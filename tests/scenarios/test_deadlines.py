@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from storage.tables import DeadlineRow, OutboxRow, TransferRow
+from storage.case_tables import DeadlineRow
+from storage.tables import OutboxRow, TransferRow
 from tests.conftest import (
     CHAIR,
     COORDINATOR,

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from storage.tables import DisputeRow
+from storage.case_tables import DisputeRow
 from tests.conftest import (
     CHAIR,
     HEAD_OF_SERVICE,

@@ -17,7 +17,8 @@ from sqlalchemy import func, select, update
 
 from bot.cli import main
 from domain.retention import REMOVED, Period, RetentionPeriods
-from storage.tables import AuditEventRow, BookingRow, DisputeRow, OutboxRow, OutcomeRow, TransferRow
+from storage.case_tables import DisputeRow, OutcomeRow
+from storage.tables import AuditEventRow, BookingRow, OutboxRow, TransferRow
 from tests.conftest import (
     CHAIR,
     COORDINATORS_CHANNEL,
