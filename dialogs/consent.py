@@ -35,9 +35,10 @@ from domain.consent import (
     statuses_offered,
 )
 from domain.consent_terms import ConsentStatus, method_of
-from domain.transfer_decide import ConsentInput, Notice
 from domain.transfer_events import CASE_ROLES, Party
+from domain.transfer_inputs import ConsentInput
 from domain.transfer_machine import STATE_TITLES
+from domain.transfer_notices import Notice
 from domain.transfer_record import Transfer
 from domain.working_days import format_date
 from storage.uow import UnitOfWork

@@ -44,8 +44,10 @@ from domain.outcomes import (
     window_warning,
 )
 from domain.roles import Person, Role
-from domain.transfer_decide import Notice, OutcomeInput, Refusal, admissible
+from domain.transfer_decide import Refusal, admissible
 from domain.transfer_events import CASE_ROLES, CHAIRS, Party
+from domain.transfer_inputs import OutcomeInput
+from domain.transfer_notices import Notice
 from domain.transfer_record import Decisions, Transfer
 from storage.uow import UnitOfWork
 

@@ -22,7 +22,9 @@ from dialogs.transfer_effects import base_card, viewer_card
 from dialogs.turn import Card, Reply, Services, Turn
 from domain.consent import statuses_offered
 from domain.deadline_rules import Fact
-from domain.transfer_decide import (
+from domain.transfer_decide import Refusal, RefusalKind, admissible, decide
+from domain.transfer_events import CASE_ROLES, CHAIRS, DECIDERS, EVENTS, LINE_MANAGERS, Form
+from domain.transfer_inputs import (
     AllocationInput,
     GapsInput,
     Inputs,
@@ -32,13 +34,8 @@ from domain.transfer_decide import (
     NoteInput,
     NotPossibleInput,
     ReasonInput,
-    Refusal,
-    RefusalKind,
     WhatHappenedInput,
-    admissible,
-    decide,
 )
-from domain.transfer_events import CASE_ROLES, CHAIRS, DECIDERS, EVENTS, LINE_MANAGERS, Form
 from domain.transfer_machine import OPEN_STATES, Event
 from storage.uow import UnitOfWork
 

@@ -20,10 +20,11 @@ from domain.disputes import raise_refusal
 from domain.outcomes import correct_refusal
 from domain.roles import Role
 from domain.transfer_access import available_events, deciders, on_meeting, rule_of
-from domain.transfer_decide import Decided, Notice
+from domain.transfer_decide import Decided
 from domain.transfer_events import Party
 from domain.transfer_facts import When
 from domain.transfer_machine import Event
+from domain.transfer_notices import Notice
 from domain.transfer_record import Transfer
 from storage.uow import UnitOfWork
 

@@ -13,12 +13,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from domain.consent_terms import ConsentStatus
 from domain.deadline_rules import Fact
-from domain.outcome_terms import DECISION_TITLES, OutcomeDecision
-from domain.outcomes import Outcome, meeting_title, outcome_problems, window_warning
+from domain.outcome_terms import OutcomeDecision
+from domain.outcomes import outcome_problems, window_warning
 from domain.profiles import PolicyProfile
 from domain.roles import Person
 from domain.transfer_access import (
@@ -29,14 +26,29 @@ from domain.transfer_access import (
     own_request,
     rule_of,
 )
-from domain.transfer_events import EVENTS, EventRule, Form, Party, Relation
+from domain.transfer_events import EVENTS, EventRule, Form, Relation
 from domain.transfer_facts import MAY_BE_AHEAD, When, dated, event_facts, recordable_facts
-from domain.transfer_machine import EVENT_DONE, Event, IllegalTransition, Move, State, apply
+from domain.transfer_inputs import (
+    CONSENT_EVENTS,
+    FORM_INPUTS,
+    AllocationInput,
+    ConsentInput,
+    GapsInput,
+    Inputs,
+    JointVisitInput,
+    NameWorkerInput,
+    NoteInput,
+    NotPossibleInput,
+    OutcomeInput,
+    ReasonInput,
+    WhatHappenedInput,
+)
+from domain.transfer_machine import Event, IllegalTransition, Move, State, apply
+from domain.transfer_notices import Notice, notices_for
 from domain.transfer_record import (
     NAME_MAX,
     Allocation,
     Authorised,
-    ConsentNote,
     Decisions,
     Decline,
     ExternalReferral,
@@ -49,110 +61,7 @@ from domain.transfer_record import (
     OutcomeNote,
     Transfer,
 )
-from domain.transfers import REASON_MAX
-from domain.working_days import WorkingCalendar, format_date
-
-
-# -- what the forms send ------------------------------------------------------------------------------------
-class _Input(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, hide_input_in_errors=True)
-
-
-class NoInput(_Input):
-    """A button that needs nothing filled in."""
-
-
-class AllocationInput(_Input):
-    team: str = Field(max_length=NAME_MAX)
-    worker_name: str = Field("", max_length=NAME_MAX)
-    allocate_to_me: bool = False
-    joint_visit_on: date | None = None
-    reason: str = Field("", max_length=300)
-
-
-class ReasonInput(_Input):
-    reason: str = Field(max_length=300)
-    note: str = Field("", max_length=300)
-
-
-class NoteInput(_Input):
-    """What information is needed, or what the requester added."""
-
-    note: str = Field(max_length=REASON_MAX)
-
-
-class GapsInput(_Input):
-    gaps: tuple[str, ...] = Field((), max_length=40)
-
-
-class JointVisitInput(_Input):
-    on: date
-    virtual: bool = False
-
-
-class WhatHappenedInput(_Input):
-    fact: Fact
-    on: date
-
-
-class NotPossibleInput(_Input):
-    reason: str = Field(max_length=300)
-    explained_to_family: bool = False
-
-
-class OutcomeInput(_Input):
-    """A meeting's outcome, and the version it will be stored as (the dialog counts the versions before it)."""
-
-    outcome: Outcome
-    version: int = Field(ge=1)
-
-
-class NameWorkerInput(_Input):
-    worker_name: str = Field("", max_length=NAME_MAX)
-    allocate_to_me: bool = False
-
-
-class ConsentInput(_Input):
-    """A consent entry that moves the request (withdrawn, given again), as the card will show it; the dialog
-    checks the whole entry (domain/consent.py) and stores it in the consent record."""
-
-    consent: ConsentNote
-
-
-Inputs = (
-    NoInput
-    | AllocationInput
-    | ReasonInput
-    | NoteInput
-    | GapsInput
-    | JointVisitInput
-    | WhatHappenedInput
-    | NotPossibleInput
-    | OutcomeInput
-    | NameWorkerInput
-    | ConsentInput
-)
-
-FORM_INPUTS: dict[Form, type[_Input]] = {
-    Form.CONFIRM: NoInput,
-    Form.ALLOCATION: AllocationInput,
-    Form.REASON: ReasonInput,
-    Form.INFORMATION_ASKED: NoteInput,
-    Form.INFORMATION_ADDED: NoteInput,
-    Form.GAPS: GapsInput,
-    Form.JOINT_VISIT: JointVisitInput,
-    Form.WHAT_HAPPENED: WhatHappenedInput,
-    Form.NOT_POSSIBLE: NotPossibleInput,
-    Form.OUTCOME: OutcomeInput,
-    Form.NAME_WORKER: NameWorkerInput,
-    Form.CONSENT: ConsentInput,
-}
-
-# The consent entry each consent event records.
-_CONSENT_EVENTS: dict[Event, ConsentStatus] = {
-    Event.WITHDRAW_CONSENT: ConsentStatus.WITHDRAWN,
-    Event.GIVE_CONSENT_AGAIN: ConsentStatus.GIVEN_AGAIN,
-}
+from domain.working_days import WorkingCalendar
 
 
 # -- what comes back ----------------------------------------------------------------------------------------
@@ -173,16 +82,6 @@ class Refusal:
     def audited(self) -> bool:
         """A person trying what they may not, or what the request is past, leaves a trace; a typo does not."""
         return self.kind is not RefusalKind.INPUT
-
-
-@dataclass(frozen=True)
-class Notice:
-    """A personal-chat notice: the reference and what happened, never the family's circumstances."""
-
-    party: Party
-    object_id: str
-    headline: str
-    lines: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -323,7 +222,7 @@ def _decision(
                 update={"worker_name": name[:NAME_MAX], "worker_object_id": object_id}
             )
     elif isinstance(inputs, ConsentInput):
-        if inputs.consent.status is not _CONSENT_EVENTS.get(rule.event):
+        if inputs.consent.status is not CONSENT_EVENTS.get(rule.event):
             problems.append("The card sent something I can't read.")
         elif inputs.consent.on > calendar.local_date(now):
             problems.append("The date can't be in the future.")
@@ -404,7 +303,7 @@ def _decided(
         accepted_at=now if rule.allocates else transfer.accepted_at,
         facts=_facts(transfer, rule, inputs, allocation, calendar, now)
         + _authorisation_facts(transfer, rule, profile, now),
-        notices=_notices(after, rule, actor, profile),
+        notices=notices_for(after, rule, actor, profile),
         nudge_unnamed=rule.allocates
         and profile.transfers.named_worker_nudge
         and not (allocation and allocation.worker_name),
@@ -458,89 +357,3 @@ def _day_start(day: date, calendar: WorkingCalendar, now: datetime) -> datetime:
     if day == calendar.local_date(now):
         return now
     return datetime.combine(day, time(0), tzinfo=calendar.zone).astimezone(UTC)
-
-
-def _sentence(words: str) -> str:
-    """Words ending with a full stop, once (a name of initials ends with one already: "By E.C.")."""
-    return words if words.endswith(".") else words + "."
-
-
-def _next_steps(after: Transfer, profile: PolicyProfile) -> list[str]:
-    """What the requester does now the request is allocated, from the profile (York: the team around the child)."""
-    steps = profile.transfers.after_allocation
-    return [_sentence(f"Next: {s.label}") for s in steps if s.applies_to(after.direction, after.to_service)]
-
-
-def _outcome_lines(after: Transfer, actor: Person, profile: PolicyProfile) -> list[str]:
-    """What a meeting decided, for a personal chat: the decision and what follows, never the family's details."""
-    note = after.decision.outcome
-    if note is None:
-        return []
-    lines = [
-        f"{DECISION_TITLES[note.decision]} at the {meeting_title(note.meeting_kind, profile)} on "
-        f"{format_date(note.meeting_on)}, recorded by {actor.name or 'the chair'}."
-    ]
-    allocation = after.decision.allocation
-    if note.decision is OutcomeDecision.AGREED and allocation is not None:
-        who = allocation.worker_name or "a practitioner still to be named"
-        lines.append(f"Receiving team: {allocation.team}; lead practitioner: {who}.")
-        lines += _next_steps(after, profile)
-    elif note.decision is OutcomeDecision.NOT_AGREED and after.decision.decline is not None:
-        lines.append(f"Reason: {after.decision.decline.reason}")
-    elif note.decision is OutcomeDecision.DEFERRED and note.deferred_to is not None:
-        lines.append(f"Deferred to {format_date(note.deferred_to)}.")
-    elif note.decision is OutcomeDecision.MORE_INFORMATION:
-        lines.append("Open the request to see what is missing, then resubmit it.")
-    elif note.decision is OutcomeDecision.EXTERNAL_AGENCY and after.decision.external is not None:
-        lines.append(
-            f"Handed to {after.decision.external.agency}: complete that service's own referral form. "
-            "The request is closed here."
-        )
-    return lines
-
-
-def _notices(after: Transfer, rule: EventRule, actor: Person, profile: PolicyProfile) -> tuple[Notice, ...]:
-    if rule.form is Form.OUTCOME:
-        return _outcome_notices(after, rule, actor, profile)
-    found: list[Notice] = []
-    event = rule.event
-    allocation = after.decision.allocation
-    reference = after.case_reference
-    if Party.REQUESTER in rule.tells and actor.object_id != after.requester_object_id:
-        lines = [_sentence(f"By {actor.name or 'the receiving side'}")]
-        decline = after.decision.decline
-        if decline is not None and not rule.allocates and rule.form is Form.REASON:
-            lines.append(f"Reason: {decline.reason}")
-        if allocation is not None and (rule.allocates or rule.form is Form.NAME_WORKER) and allocation.worker_name:
-            lines.append(_sentence(f"Allocated to {allocation.worker_name}"))
-        if rule.allocates:
-            lines += _next_steps(after, profile)
-        if rule.form is Form.INFORMATION_ASKED:
-            lines.append("Open the request to see what is asked, then resubmit it.")
-        headline = f"{EVENT_DONE[event]}: {reference}"
-        found.append(Notice(Party.REQUESTER, after.requester_object_id, headline, tuple(lines)))
-    worker = allocation.worker_object_id if allocation else ""
-    if Party.ALLOCATED_WORKER in rule.tells and worker:
-        # Also when they allocated it to themselves: their personal chat keeps a way back to the case.
-        if rule.allocates or rule.form is Form.NAME_WORKER:
-            lines = [_sentence(f"Requested by {after.requester_name or 'a colleague'}")]
-            if allocation is not None and allocation.joint_visit_on is not None:
-                lines.append(f"Joint visit planned for {format_date(allocation.joint_visit_on)}.")
-            found.append(Notice(Party.ALLOCATED_WORKER, worker, f"Allocated to you: {reference}", tuple(lines)))
-        elif worker != actor.object_id:
-            lines = [_sentence(f"By {actor.name or 'a colleague'}")]
-            found.append(Notice(Party.ALLOCATED_WORKER, worker, f"{EVENT_DONE[event]}: {reference}", tuple(lines)))
-    return tuple(found)
-
-
-def _outcome_notices(after: Transfer, rule: EventRule, actor: Person, profile: PolicyProfile) -> tuple[Notice, ...]:
-    """The social worker, their manager (resolved by the dialog: `object_id` empty) and the allocated worker."""
-    headline = f"Meeting outcome: {after.case_reference}"
-    lines = tuple(_outcome_lines(after, actor, profile))
-    found = [Notice(Party.REQUESTER, after.requester_object_id, headline, lines)]
-    found.append(Notice(Party.REQUESTERS_MANAGER, "", headline, lines))
-    allocation = after.decision.allocation
-    worker = allocation.worker_object_id if allocation and rule.allocates else ""
-    if worker and worker != after.requester_object_id:
-        found.append(Notice(Party.ALLOCATED_WORKER, worker, f"Allocated to you: {after.case_reference}", lines))
-    return tuple(found)

@@ -16,10 +16,11 @@ from domain.outcome_terms import MeetingKind, OutcomeDecision
 from domain.outcomes import DECISION_EVENTS, Outcome
 from domain.profiles import PolicyProfile
 from domain.roles import Person, Role
-from domain.transfer_decide import (
+from domain.transfer_decide import Decided, Refusal, RefusalKind, decide
+from domain.transfer_events import EVENTS, Form, Party, Relation
+from domain.transfer_inputs import (
     AllocationInput,
     ConsentInput,
-    Decided,
     GapsInput,
     Inputs,
     JointVisitInput,
@@ -28,12 +29,8 @@ from domain.transfer_decide import (
     NotPossibleInput,
     OutcomeInput,
     ReasonInput,
-    Refusal,
-    RefusalKind,
     WhatHappenedInput,
-    decide,
 )
-from domain.transfer_events import EVENTS, Form, Party, Relation
 from domain.transfer_machine import Event, State, events_from
 from domain.transfer_record import Allocation, Authorised, ConsentNote, Decisions, PreviousWorker, Transfer
 from domain.transfers import Route, TransferDetails
