@@ -11,11 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from domain.directions import DIRECTION_TITLES, Direction
-from domain.profiles import PolicyProfile, RouteRule
+from domain.profiles import PolicyProfile
 from domain.roles import Person, Role
 from domain.transfer_events import BUTTON_ORDER, CASE_ROLES, EVENTS, EventRule, Grant, Relation, deciding_roles
 from domain.transfer_facts import recordable_facts
 from domain.transfer_machine import EVENT_TITLES, PHRASES, Event, State, events_from
+from domain.transfer_policy import RouteRule
 from domain.transfer_record import Transfer
 from domain.transfers import Route, route_rule
 

@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from domain.consent_rules import scope_problems
 from domain.consent_terms import CONSENT_TITLES, REQUEST_STATUSES, ConsentScope, ConsentStatus, method_of
 from domain.directions import DIRECTION_TITLES, Direction
-from domain.profiles import ChecklistItem, PolicyProfile, RouteRule
+from domain.profiles import PolicyProfile
+from domain.transfer_policy import ChecklistItem, RouteRule
 
 REASON_MAX = 1000
 _INITIALS = r"^[A-Za-z.]*$"

@@ -11,7 +11,7 @@ import pytest
 from bot.profile_files import all_profiles
 from bot.settings import REPO_ROOT
 from domain.directions import Direction
-from domain.profiles import PolicyProfile, RouteRule
+from domain.profiles import PolicyProfile
 from domain.roles import Person, Role
 from domain.transfer_access import (
     OWN_REQUEST_REFUSAL,
@@ -26,6 +26,7 @@ from domain.transfer_decide import Refusal, RefusalKind, admissible
 from domain.transfer_events import EVENTS, Relation
 from domain.transfer_facts import recordable_facts
 from domain.transfer_machine import TRANSITIONS, Event, State
+from domain.transfer_policy import RouteRule
 from domain.transfer_record import Allocation, Authorised, Decisions, PreviousWorker, Transfer
 from domain.transfers import Route, TransferDetails, route_rule
 

@@ -13,7 +13,8 @@ from pydantic import ValidationError
 from domain.deadline_rules import Fact, rules_for
 from domain.deadline_times import due_at
 from domain.directions import Direction
-from domain.profiles import KNOWN_ROUTES, PolicyProfile, Transfers
+from domain.profiles import PolicyProfile
+from domain.transfer_policy import KNOWN_ROUTES, Transfers
 from domain.transfers import (
     CONSENT_TITLES,
     ROUTE_TITLES,
