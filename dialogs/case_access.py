@@ -9,12 +9,13 @@ from datetime import datetime
 from cards.transfer_card import render_transfer_refused
 from dialogs.router import RefusalRecord, Refused
 from dialogs.turn import Reply, Services, Turn
+from domain.case_roles import CHAIRS, ESCALATION_ROLES, LINE_MANAGERS
 from domain.deadlines import Deadline
 from domain.directions import Direction
 from domain.messaging import OutboxKind, OutboxMessage
 from domain.roles import Role
 from domain.transfer_access import CaseFacts, deciders, may_view, meeting_decides, relations_of
-from domain.transfer_events import CHAIRS, ESCALATION_ROLES, LINE_MANAGERS, Relation
+from domain.transfer_events import Relation
 from domain.transfer_machine import State
 from domain.transfer_record import Transfer
 from storage.uow import UnitOfWork

@@ -18,10 +18,10 @@ from dialogs.case_access import load_case
 from dialogs.clinic_rules import calendar_of
 from dialogs.router import RefusalRecord, Refused, Router
 from dialogs.turn import Reply, Services, Turn
+from domain.case_roles import CASE_ROLES
 from domain.disputes import Dispute
 from domain.messaging import OutboxMessage
 from domain.outcomes import OutcomeVersion
-from domain.transfer_events import CASE_ROLES
 from domain.transfer_record import Transfer
 from storage.uow import UnitOfWork
 

@@ -24,6 +24,7 @@ from dialogs.router import Refused, Router, payload_problem
 from dialogs.transfer_decisions import move_transfer, stale_card
 from dialogs.transfer_effects import refresh_channel_card, send_notices, viewer_card
 from dialogs.turn import Card, Reply, Services, Turn
+from domain.case_roles import CASE_ROLES
 from domain.consent import (
     STATUS_EVENTS,
     ConsentEntry,
@@ -35,7 +36,7 @@ from domain.consent import (
     statuses_offered,
 )
 from domain.consent_terms import ConsentStatus, method_of
-from domain.transfer_events import CASE_ROLES, Party
+from domain.transfer_events import Party
 from domain.transfer_inputs import ConsentInput
 from domain.transfer_machine import STATE_TITLES
 from domain.transfer_notices import Notice

@@ -27,9 +27,10 @@ from dialogs.deadline_jobs import reassign_choices, settle_buttons, snooze_choic
 from dialogs.deadlines import job_keys, queue_jobs, rule_of
 from dialogs.router import Refused, Router
 from dialogs.turn import Reply, Services, Turn
+from domain.case_roles import CASE_ROLES
 from domain.deadline_rules import DeadlineRule
 from domain.deadlines import Deadline
-from domain.transfer_events import CASE_ROLES, Relation
+from domain.transfer_events import Relation
 from storage.uow import UnitOfWork
 
 router = Router()

@@ -22,6 +22,7 @@ from dialogs.tracking import track_key, tracker
 from dialogs.transfer_decisions import stale_card
 from dialogs.transfer_effects import refresh_channel_card, viewer_card
 from dialogs.turn import Card, Reply, Services, Turn
+from domain.case_roles import CASE_ROLES, LINE_MANAGERS
 from domain.deadline_rules import Fact
 from domain.deadlines import standing_line
 from domain.disputes import (
@@ -35,7 +36,6 @@ from domain.disputes import (
 )
 from domain.outcomes import DECISION_EVENTS
 from domain.transfer_access import relations_of
-from domain.transfer_events import CASE_ROLES, LINE_MANAGERS
 from domain.transfer_record import DisputeNote, Transfer
 from storage.uow import UnitOfWork
 

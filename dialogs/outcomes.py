@@ -31,6 +31,7 @@ from dialogs.router import Refused, Router, payload_problem
 from dialogs.transfer_decisions import move_transfer, stale_card
 from dialogs.transfer_effects import refresh_channel_card, send_notices, viewer_card
 from dialogs.turn import Card, Reply, Services, Turn
+from domain.case_roles import CASE_ROLES, CHAIRS
 from domain.outcome_terms import DECISION_TITLES, MeetingKind, OutcomeDecision
 from domain.outcomes import (
     DECISION_EVENTS,
@@ -45,7 +46,7 @@ from domain.outcomes import (
 )
 from domain.roles import Person, Role
 from domain.transfer_decide import Refusal, admissible
-from domain.transfer_events import CASE_ROLES, CHAIRS, Party
+from domain.transfer_events import Party
 from domain.transfer_inputs import OutcomeInput
 from domain.transfer_notices import Notice
 from domain.transfer_record import Decisions, Transfer

@@ -20,10 +20,11 @@ from dialogs.clinic_rules import calendar_of
 from dialogs.router import Refused, Router, StaleCard
 from dialogs.transfer_effects import base_card, viewer_card
 from dialogs.turn import Card, Reply, Services, Turn
+from domain.case_roles import CASE_ROLES, CHAIRS, DECIDERS, LINE_MANAGERS
 from domain.consent import statuses_offered
 from domain.deadline_rules import Fact
 from domain.transfer_decide import Refusal, RefusalKind, admissible, decide
-from domain.transfer_events import CASE_ROLES, CHAIRS, DECIDERS, EVENTS, LINE_MANAGERS, Form
+from domain.transfer_events import EVENTS, Form
 from domain.transfer_inputs import (
     AllocationInput,
     GapsInput,

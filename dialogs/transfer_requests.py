@@ -33,9 +33,9 @@ from dialogs.clinic_rules import calendar_of
 from dialogs.router import Refused, Router
 from dialogs.turn import Reply, Services, Turn
 from domain.booking import Booking
+from domain.case_roles import ASKERS
 from domain.consent import first_entry
 from domain.directions import Direction
-from domain.transfer_events import ASKERS
 from domain.transfer_record import Decisions
 from domain.transfer_submission import directions_for as directions_for_roles
 from domain.transfer_submission import submission

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from domain.case_roles import CASE_ROLES, LINE_MANAGERS
 from domain.roles import Person
-from domain.transfer_events import CASE_ROLES, EVENTS, LINE_MANAGERS, Relation
+from domain.transfer_events import EVENTS, Relation
 from domain.transfer_machine import Event
 from domain.transfer_record import Transfer
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from domain.case_roles import CASE_ROLES, deciding_roles
 from domain.directions import DIRECTION_TITLES, Direction
 from domain.profiles import PolicyProfile
 from domain.roles import Person, Role
-from domain.transfer_events import BUTTON_ORDER, CASE_ROLES, EVENTS, EventRule, Grant, Relation, deciding_roles
+from domain.transfer_events import BUTTON_ORDER, EVENTS, EventRule, Grant, Relation
 from domain.transfer_facts import recordable_facts
 from domain.transfer_machine import EVENT_TITLES, PHRASES, Event, State, events_from
 from domain.transfer_policy import RouteRule

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from domain.case_roles import DIRECTIONS_BY_ROLE
 from domain.deadline_rules import Fact
 from domain.directions import Direction
 from domain.profiles import PolicyProfile
 from domain.roles import Role
-from domain.transfer_events import DIRECTIONS_BY_ROLE, EVENTS
+from domain.transfer_events import EVENTS
 from domain.transfer_facts import When, dated, event_facts
 from domain.transfer_machine import Event, State
 from domain.transfer_record import PreviousWorker, Transfer
