@@ -12,20 +12,16 @@ from cards.payloads import ActionPayload, form_date
 from cards.transfer_card import next_deadline, render_transfer_list
 from cards.transfer_forms import (
     CHECK_PREFIX,
-    STAGES,
     ReviewTransfer,
-    Stage,
     StartTransfer,
-    StepTransfer,
     SubmitTransfer,
     UrgentCalled,
     render_direction_picker,
-    render_transfer_form,
-    render_transfer_review,
     render_transfer_sent,
     render_urgent_recorded,
     urgent_warning_block,
 )
+from cards.transfer_stages import STAGES, Stage, StepTransfer, render_transfer_form, render_transfer_review
 from dialogs import transfer_effects
 from dialogs.audit_trail import audit
 from dialogs.case_access import visible

@@ -72,12 +72,11 @@ from cards.transfer_card import (
 from cards.transfer_decisions import render_decision_form, render_transfer_details
 from cards.transfer_forms import (
     render_direction_picker,
-    render_transfer_form,
-    render_transfer_review,
     render_transfer_sent,
     render_urgent_recorded,
     urgent_warning_block,
 )
+from cards.transfer_stages import render_transfer_form, render_transfer_review
 from cards.weekly_digest import render_weekly_digest
 from domain.booking import REASON_MAX, TEAM_MAX, Booking, BookingDetails, BookingStatus, Slot
 from domain.case_history import AuditEntry
