@@ -16,6 +16,7 @@ from dialogs import (
     outcomes,
     transfer_decisions,
     transfer_requests,
+    transfer_review,
 )
 from dialogs import help as help_dialog
 from dialogs.router import Router
@@ -32,6 +33,7 @@ def build_router() -> Router:
     root.include(dead_letters.router)
     root.include(digests.router)
     root.include(transfer_requests.router)
+    root.include(transfer_review.router)
     root.include(transfer_decisions.router)
     root.include(deadline_actions.router)
     root.include(outcomes.router)
