@@ -7,7 +7,8 @@ import pytest
 from cards.case_history import case_blocks, paginate, render_case_history
 from cards.common import render_apology, render_welcome
 from gallery.renderers import renderer_names
-from gallery.worst import CAL, CASE_HISTORY, REDCAR, WORST_CASES
+from gallery.worst import WORST_CASES
+from gallery.worst_data import CAL, CASE_HISTORY, REDCAR
 from tests.harness.cardschema import accessibility_problems, assert_valid_card, card_errors
 
 
