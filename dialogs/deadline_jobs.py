@@ -66,15 +66,18 @@ def snooze_choices(deadline: Deadline, services: Services, now: datetime) -> lis
 
 
 async def _load(
-    uow: UnitOfWork, services: Services, payload: dict[str, Any]
+    uow: UnitOfWork, services: Services, name: str, payload: dict[str, Any], now: datetime
 ) -> tuple[Deadline, Transfer, DeadlineRule] | None:
-    """The deadline a job is about, its request and its rule; None once it moved on or was settled."""
+    """The deadline a job is about, its request and its rule; None once it moved on or was settled, or while
+    the request is paused for the family's consent (the job is then put off to the next working morning)."""
     deadline = await uow.deadlines.get(int(payload["deadline_id"]))
     if deadline is None or not deadline.open or deadline.version != int(payload["version"]):
         return None
     transfer = await uow.transfers.get(deadline.transfer_id)
     rule = rule_of(services, deadline.rule_key)
-    return (deadline, transfer, rule) if transfer is not None and rule is not None else None
+    if transfer is None or rule is None or await _held_while_paused(uow, services, name, payload, transfer, now):
+        return None
+    return deadline, transfer, rule
 
 
 async def _held_while_paused(
@@ -159,12 +162,10 @@ async def reassign_choices(uow: UnitOfWork, transfer: Transfer, deadline: Deadli
 async def remind(services: Services, payload: dict[str, Any], now: datetime) -> None:
     calendar = calendar_of(services)
     async with services.uow() as uow:
-        found = await _load(uow, services, payload)
+        found = await _load(uow, services, REMIND, payload, now)
         if found is None:
             return
         deadline, transfer, rule = found
-        if await _held_while_paused(uow, services, REMIND, payload, transfer, now):
-            return
         when = next_working_moment(now, calendar, services.profile.working)
         if when > now:
             # Outside working hours: the next working morning, still saying when it was meant for.
@@ -195,16 +196,14 @@ async def remind(services: Services, payload: dict[str, Any], now: datetime) -> 
         )
 
 
-@job("deadline.due")
+@job(DUE)
 async def now_overdue(services: Services, payload: dict[str, Any], now: datetime) -> None:
     """The due time passed with the clock still open: a new message, so the owner is notified."""
     async with services.uow() as uow:
-        found = await _load(uow, services, payload)
+        found = await _load(uow, services, DUE, payload, now)
         if found is None or now < found[0].due_at:
             return
         deadline, transfer, rule = found
-        if await _held_while_paused(uow, services, DUE, payload, transfer, now):
-            return
         to_whom = "It is now overdue: settle it, or say why it can't be done in time."
         card = _overdue_card(services, deadline, transfer, rule, now, to_whom)
         mention = [deadline.owner_object_id] if deadline.owner_object_id else []
@@ -222,17 +221,15 @@ async def now_overdue(services: Services, payload: dict[str, Any], now: datetime
         await audit_system(uow, now, transfer.tenant_id, "deadline.overdue", "deadline", str(deadline.id))
 
 
-@job("deadline.escalate")
+@job(ESCALATE)
 async def escalate(services: Services, payload: dict[str, Any], now: datetime) -> None:
     """One step of the profile's chain: the owner's manager, the managers' channel, or a named role."""
     calendar = calendar_of(services)
     async with services.uow() as uow:
-        found = await _load(uow, services, payload)
+        found = await _load(uow, services, ESCALATE, payload, now)
         if found is None:
             return
         deadline, transfer, rule = found
-        if await _held_while_paused(uow, services, ESCALATE, payload, transfer, now):
-            return
         steps = escalation_times(rule, deadline.due_at, calendar, services.profile.working)
         index = int(payload.get("step", 0))
         if index >= len(steps):
