@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from dialogs.case_history import known_names
+from dialogs.case_history import known_names, what_hangs_on
 from domain.booking import Booking
 from domain.case_history import AuditEntry
 from domain.consent import ConsentRecord
@@ -44,9 +44,7 @@ async def load_case_record(uow: UnitOfWork, reference: str) -> CaseRecord | None
     bookings = await uow.clinic.for_case(reference)
     if not transfers and not bookings:
         return None
-    outcomes = {t.id: await uow.outcomes.versions(t.id) for t in transfers}
-    disputes = [d for t in transfers for d in await uow.disputes.for_transfer(t.id)]
-    deadlines = [d for t in transfers for d in await uow.deadlines.for_transfer(t.id)]
+    outcomes, disputes, deadlines = await what_hangs_on(uow, transfers)
     records = {
         "transfer": {str(t.id) for t in transfers},
         "deadline": {str(d.id) for d in deadlines},

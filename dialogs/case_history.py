@@ -8,7 +8,7 @@ is every page opened.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from cards.case_history import CaseHistory, CasePage, render_case_history
 from cards.common import render_error
@@ -19,6 +19,7 @@ from dialogs.clinic_rules import calendar_of
 from dialogs.router import RefusalRecord, Refused, Router
 from dialogs.turn import Reply, Services, Turn
 from domain.case_roles import CASE_ROLES
+from domain.deadlines import Deadline
 from domain.disputes import Dispute
 from domain.messaging import OutboxMessage
 from domain.outcomes import OutcomeVersion
@@ -32,6 +33,16 @@ NOT_YOURS = (
     "and their line manager, the side it was sent to, the allocated worker and the chair of its meeting. If you "
     "have just joined the channel a request was sent to, try again in a minute."
 )
+
+
+async def what_hangs_on(
+    uow: UnitOfWork, transfers: Sequence[Transfer]
+) -> tuple[dict[int, list[OutcomeVersion]], list[Dispute], list[Deadline]]:
+    """Each request's outcome versions, and the disputes and deadlines of them all: for the history and the export."""
+    outcomes = {t.id: await uow.outcomes.versions(t.id) for t in transfers}
+    disputes = [d for t in transfers for d in await uow.disputes.for_transfer(t.id)]
+    deadlines = [d for t in transfers for d in await uow.deadlines.for_transfer(t.id)]
+    return outcomes, disputes, deadlines
 
 
 def known_names(
@@ -74,9 +85,7 @@ async def _history(uow: UnitOfWork, services: Services, turn: Turn, reference: s
             RefusalRecord("case.refused", "case", reference, {"why": why, "conversation": turn.where.kind.value}),
             roster_reads,
         )
-    outcomes = {t.id: await uow.outcomes.versions(t.id) for t in seen}
-    disputes = [d for t in seen for d in await uow.disputes.for_transfer(t.id)]
-    deadlines = [d for t in seen for d in await uow.deadlines.for_transfer(t.id)]
+    outcomes, disputes, deadlines = await what_hangs_on(uow, seen)
     records = {
         "transfer": {str(t.id) for t in seen},
         "deadline": {str(d.id) for d in deadlines},
